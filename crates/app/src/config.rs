@@ -1,0 +1,124 @@
+//! Configuration: flags with environment-variable fallbacks, documented in `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "downballot",
+    version,
+    about = "Turns a movement's supporters into candidates and volunteers"
+)]
+pub struct Cli {
+    /// Database: a SQLite file path (the default, `./downballot.db`) or a `postgres://` URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = "downballot.db",
+        hide_env_values = true
+    )]
+    pub database: String,
+
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "DOWNBALLOT_LOG_JSON", global = true)]
+    pub log_json: bool,
+
+    /// Async worker threads (2 measured best on a 2-core machine).
+    #[arg(long, env = "DOWNBALLOT_WORKER_THREADS", global = true)]
+    pub worker_threads: Option<usize>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (applies migrations first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "DOWNBALLOT_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// People: import and export.
+    People {
+        #[command(subcommand)]
+        command: PeopleCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a staff account. The password is read from a prompt, or from stdin.
+    Add {
+        /// The account's e-mail address (its login).
+        #[arg(long)]
+        email: String,
+        /// `admin` (manages accounts, imports, audit log) or `organizer`.
+        #[arg(long, default_value = "organizer")]
+        role: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PeopleCommand {
+    /// Import people from a CSV file, de-duplicated like form sign-ups.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Interest for rows without one: run, volunteer or both (otherwise such rows are rejected).
+        #[arg(long)]
+        default_interest: Option<String>,
+        /// Where to write rejected rows with their line and reason [default: FILE.rejected.csv].
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+    /// Export people as CSV to standard output (one row per person, header first).
+    Export {
+        /// Output format (only csv).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+/// The same filters as the staff people list.
+#[derive(Args, Debug, Default)]
+pub struct FilterArgs {
+    /// Name, e-mail or phone contains.
+    #[arg(long)]
+    pub q: Option<String>,
+    /// Two-letter state code.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// run (incl. both), volunteer (incl. both) or both.
+    #[arg(long)]
+    pub interest: Option<String>,
+    /// An office kind, e.g. school_board.
+    #[arg(long)]
+    pub office: Option<String>,
+    /// First signed up on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// First signed up on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Came at least once with this ?source=.
+    #[arg(long)]
+    pub source: Option<String>,
+}

@@ -1,0 +1,37 @@
+//! The group-commit queue shared by both backends.
+//!
+//! Handlers parse and check a sign-up on the async workers, then hand it here with a oneshot.
+//! One writer (a thread for SQLite, a task for PostgreSQL) takes everything queued, commits it
+//! in one transaction, and only then answers every oneshot: an acknowledged sign-up is on disk.
+//! The queue is bounded; when it is full the caller gets [`StoreError::Overloaded`] at once
+//! (the page answers 503 with Retry-After) instead of piling up memory and latency.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::StoreError;
+use crate::model::{NewSubmission, SubmitOutcome};
+
+/// Submissions per transaction at most; more waits for the next commit.
+pub const MAX_BATCH: usize = 2048;
+/// Jobs waiting at most before new ones are refused.
+pub const QUEUE_DEPTH: usize = 8192;
+
+pub struct Job {
+    pub items: Vec<NewSubmission>,
+    pub reply: oneshot::Sender<Result<Vec<SubmitOutcome>, StoreError>>,
+}
+
+pub type JobSender = mpsc::Sender<Job>;
+pub type JobReceiver = mpsc::Receiver<Job>;
+pub type Batch = Vec<Job>;
+
+pub fn queue() -> (JobSender, JobReceiver) {
+    mpsc::channel(QUEUE_DEPTH)
+}
+
+pub fn record_batch(size: usize, elapsed: Duration) {
+    metrics::histogram!("downballot_commit_batch_size").record(size as f64);
+    metrics::histogram!("downballot_commit_seconds").record(elapsed.as_secs_f64());
+}

@@ -1,0 +1,108 @@
+//! The HTTP surface: the public sign-up form, the staff pages, and the operations routes.
+//!
+//! One router ([`router`]); handlers live by audience (`public/`, `staff/`, `ops`), each
+//! returning [`error::PageError`] so every failure becomes a page a person can act on.
+
+/// Staff login, sessions, roles and the failed-login limiter.
+pub mod auth;
+/// The sign-ups-per-day chart, drawn as SVG on the server.
+pub mod chart;
+/// The error type of the HTML surface.
+pub mod error;
+/// Request metrics and the Prometheus recorder.
+pub mod metrics;
+/// `/healthz`, `/readyz`, `/metrics`.
+pub mod ops;
+/// Pages anyone can reach: the sign-up form and its thank-you page.
+pub mod public;
+/// Pages for signed-in staff.
+pub mod staff;
+/// Formatting helpers shared by templates.
+pub mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use downballot_store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            limiter: Arc::new(auth::LoginLimiter::default()),
+        }
+    }
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let staff = Router::new()
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/staff", get(staff::dashboard::show))
+        .route("/staff/people", get(staff::people::list))
+        .route("/staff/people/export.csv", get(staff::people::export))
+        .route("/staff/people/{id}", get(staff::person::show))
+        .route(
+            "/staff/people/{id}/consents/{channel}/withdraw",
+            post(staff::person::withdraw_consent),
+        )
+        .route("/staff/merges/{id}/merge", post(staff::person::merge))
+        .route("/staff/merges/{id}/dismiss", post(staff::person::dismiss))
+        .route(
+            "/staff/users",
+            get(staff::users::list).post(staff::users::create),
+        )
+        .route("/staff/users/{id}/disable", post(staff::users::disable))
+        .route("/staff/users/{id}/enable", post(staff::users::enable))
+        .route("/staff/audit", get(staff::audit::show))
+        .route(
+            "/staff/import",
+            get(staff::import::form)
+                .post(staff::import::upload)
+                .layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
+        )
+        // Browsers say where a form post came from; a cross-site post to a staff route is refused.
+        .layer(tower_http::csrf::CsrfLayer::new());
+
+    Router::new()
+        .route("/", get(public::join::home))
+        .route("/join", get(public::join::form).post(public::join::submit))
+        .route("/join/thanks", get(public::join::thanks))
+        .route("/static/app.css", get(public::assets::css))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .merge(staff)
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests (and so their commits).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    metrics::install();
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
