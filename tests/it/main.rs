@@ -1,1 +1,19 @@
-mod x {}
+//! One integration-test binary: the real server on a random port over a real SQLite file or a
+//! real PostgreSQL server started by the tests, the real CLI binary, and headless Chromium.
+
+/// The store's behaviour, run identically against SQLite and PostgreSQL.
+mod conformance;
+/// Kill the server mid-surge; nothing acknowledged may be lost.
+mod crash;
+/// The CLI: users, import, export, migrate.
+mod cli;
+/// Shared fixtures: spawning the app, signing in, sample sign-ups.
+mod helpers;
+/// The sign-up form over HTTP.
+mod signup;
+/// Staff pages over HTTP: login, roles, audit, CSRF, merges, import and export.
+mod staff;
+/// Throwaway PostgreSQL and Chromium.
+mod support;
+/// The whole journey in a real browser.
+mod browser;
