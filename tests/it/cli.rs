@@ -16,7 +16,12 @@ fn run(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn downballot");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
@@ -33,12 +38,44 @@ fn import_reports_bad_rows_and_export_round_trips() {
     let (ok, _, err) = run(db, &["migrate"], "");
     assert!(ok, "{err}");
 
-    let (ok, out, err) = run(db, &["user", "add", "--email", "Boss@Example.org", "--role", "admin", "--password-stdin"], "a long enough password\n");
+    let (ok, out, err) = run(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Boss@Example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
     assert!(ok, "{err}");
     assert!(out.contains("created admin account boss@example.org"));
-    let (ok, _, err) = run(db, &["user", "add", "--email", "boss@example.org", "--password-stdin"], "a long enough password\n");
+    let (ok, _, err) = run(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "boss@example.org",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
     assert!(!ok && err.contains("already exists"), "{err}");
-    let (ok, _, err) = run(db, &["user", "add", "--email", "x@example.org", "--password-stdin"], "short\n");
+    let (ok, _, err) = run(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
     assert!(!ok && err.contains("at least 12"), "{err}");
 
     let csv_path = dir.path().join("people.csv");
@@ -62,13 +99,26 @@ fn import_reports_bad_rows_and_export_round_trips() {
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     let lines: Vec<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
     assert_eq!(lines, ["3", "4", "5", "7"], "{rejects}");
-    assert!(rows[0][1].contains("Vermont") || rows[0][1].contains("VT"), "{rejects}");
+    assert!(
+        rows[0][1].contains("Vermont") || rows[0][1].contains("VT"),
+        "{rejects}"
+    );
     assert!(rows[1][1].contains("email"), "{rejects}");
     assert!(rows[2][1].contains("default-interest"), "{rejects}");
     assert!(rows[3][1].contains("expected 7 fields"), "{rejects}");
 
     // With a default interest the missing-interest row goes in.
-    let (ok, out, _) = run(db, &["people", "import", "--default-interest", "run", csv_path.to_str().unwrap()], "");
+    let (ok, out, _) = run(
+        db,
+        &[
+            "people",
+            "import",
+            "--default-interest",
+            "run",
+            csv_path.to_str().unwrap(),
+        ],
+        "",
+    );
     assert!(ok);
     assert!(out.contains("1 created, 2 updated, 3 rejected"), "{out}");
 
@@ -78,10 +128,16 @@ fn import_reports_bad_rows_and_export_round_trips() {
     assert_eq!(rdr.headers().unwrap().get(3), Some("email"));
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
-    let tia = rows.iter().find(|r| &r[3] == "tia@example.org").expect("tia");
+    let tia = rows
+        .iter()
+        .find(|r| &r[3] == "tia@example.org")
+        .expect("tia");
     assert_eq!(&tia[4], "+16145550123");
     assert_eq!(&tia[9], "both");
-    let wes = rows.iter().find(|r| &r[3] == "wes@example.org").expect("wes");
+    let wes = rows
+        .iter()
+        .find(|r| &r[3] == "wes@example.org")
+        .expect("wes");
     assert_eq!(&wes[1], "Wes, Jr");
     assert_eq!(&wes[8], "05401-1234");
 
@@ -106,6 +162,10 @@ fn bad_database_urls_and_missing_files_fail_clearly() {
     assert!(!ok && err.contains("unsupported database URL"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
-    let (ok, _, err) = run(db.to_str().unwrap(), &["people", "import", "/nonexistent.csv"], "");
+    let (ok, _, err) = run(
+        db.to_str().unwrap(),
+        &["people", "import", "/nonexistent.csv"],
+        "",
+    );
     assert!(!ok && err.contains("/nonexistent.csv"), "{err}");
 }

@@ -49,26 +49,46 @@ async fn same_email_in_other_case_folds_into_one_person(db: Db) {
     assert!(!second.created);
     assert_eq!(first.person_id, second.person_id);
     assert_eq!(store.counts().await.unwrap(), (1, 2));
-    let d = store.person_detail(first.person_id).await.unwrap().expect("person");
+    let d = store
+        .person_detail(first.person_id)
+        .await
+        .unwrap()
+        .expect("person");
     let p = &d.person;
     assert_eq!(p.given_name, "Ana María", "newest wins");
-    assert_eq!(p.family_name.as_deref(), Some("Ruiz"), "a blank field does not erase an earlier answer");
+    assert_eq!(
+        p.family_name.as_deref(),
+        Some("Ruiz"),
+        "a blank field does not erase an earlier answer"
+    );
     assert_eq!(p.region, "OH", "the ZIP's state");
     assert_eq!(p.postal_code, "43215");
     assert_eq!(p.interest, "run");
     assert_eq!(p.offices.as_deref(), Some("school_board"));
-    assert_eq!(p.source.as_deref(), Some("speech"), "the first source stays");
+    assert_eq!(
+        p.source.as_deref(),
+        Some("speech"),
+        "the first source stays"
+    );
     assert_eq!(p.email.as_deref(), Some("ana.ruiz@example.org"));
     assert_eq!(p.submission_count, 2);
     assert_eq!(d.submissions.len(), 2);
-    assert_eq!(d.submissions[1].given_name, "Ana", "history keeps the earlier answer");
+    assert_eq!(
+        d.submissions[1].given_name, "Ana",
+        "history keeps the earlier answer"
+    );
     assert_eq!(d.submissions[1].source.as_deref(), Some("speech"));
 }
 
 async fn phone_alone_folds_and_fills_missing_fields(db: Db) {
     let (store, _dir) = open_store(db).await;
     let a = store
-        .submit(submission(&[("given_name", "Bo"), ("phone", "(802) 863-1234"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Bo"),
+            ("phone", "(802) 863-1234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     let b = store
@@ -88,7 +108,12 @@ async fn phone_alone_folds_and_fills_missing_fields(db: Db) {
     assert_eq!(d.identities.len(), 2);
     // The e-mail now finds the same person too.
     let c = store
-        .submit(submission(&[("given_name", "Bo"), ("email", "BO@example.org"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Bo"),
+            ("email", "BO@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     assert_eq!(c.person_id, a.person_id);
@@ -98,45 +123,96 @@ async fn phone_alone_folds_and_fills_missing_fields(db: Db) {
 async fn email_and_phone_of_two_people_make_a_merge_candidate(db: Db) {
     let (store, _dir) = open_store(db).await;
     let by_email = store
-        .submit(submission(&[("given_name", "Cy"), ("email", "cy@example.org"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Cy"),
+            ("email", "cy@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     let by_phone = store
-        .submit(submission(&[("given_name", "Cyrus"), ("family_name", "Lee"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "volunteer"), ("consent_sms", "yes")]))
+        .submit(submission(&[
+            ("given_name", "Cyrus"),
+            ("family_name", "Lee"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "volunteer"),
+            ("consent_sms", "yes"),
+        ]))
         .await
         .unwrap();
     assert_ne!(by_email.person_id, by_phone.person_id);
     let both = store
-        .submit(submission(&[("given_name", "Cy"), ("email", "cy@example.org"), ("phone", "802-863-1234"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Cy"),
+            ("email", "cy@example.org"),
+            ("phone", "802-863-1234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     assert!(both.merge_candidate, "not merged silently");
-    assert_eq!(both.person_id, by_email.person_id, "the submission goes to the e-mail's person");
+    assert_eq!(
+        both.person_id, by_email.person_id,
+        "the submission goes to the e-mail's person"
+    );
     assert_eq!(store.counts().await.unwrap(), (2, 3));
-    let d = store.person_detail(by_email.person_id).await.unwrap().unwrap();
-    assert_eq!(d.person.phone, None, "the phone still belongs to the other person");
+    let d = store
+        .person_detail(by_email.person_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.person.phone, None,
+        "the phone still belongs to the other person"
+    );
     assert_eq!(d.merge_candidates.len(), 1);
     let candidate = d.merge_candidates[0].clone();
     assert_eq!(candidate.other_person_id, by_phone.person_id);
     assert_eq!(candidate.status, "open");
     // A repeat of the same conflict does not pile up candidates.
     store
-        .submit(submission(&[("given_name", "Cy"), ("email", "cy@example.org"), ("phone", "802-863-1234"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Cy"),
+            ("email", "cy@example.org"),
+            ("phone", "802-863-1234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
-    let d = store.person_detail(by_email.person_id).await.unwrap().unwrap();
-    assert_eq!(d.merge_candidates.iter().filter(|m| m.status == "open").count(), 1);
+    let d = store
+        .person_detail(by_email.person_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.merge_candidates
+            .iter()
+            .filter(|m| m.status == "open")
+            .count(),
+        1
+    );
 
     let staff = store
         .create_user("admin@example.org", "admin", "x", now_millis())
         .await
         .unwrap();
-    let keep = store.merge(candidate.merge_candidate_id, staff.user_id, now_millis()).await.unwrap();
+    let keep = store
+        .merge(candidate.merge_candidate_id, staff.user_id, now_millis())
+        .await
+        .unwrap();
     assert_eq!(keep, by_email.person_id);
     assert_eq!(store.counts().await.unwrap(), (1, 4));
     let d = store.person_detail(keep).await.unwrap().unwrap();
     assert_eq!(d.submissions.len(), 4);
-    assert_eq!(d.person.phone.as_deref(), Some("+18028631234"), "filled from the other record");
+    assert_eq!(
+        d.person.phone.as_deref(),
+        Some("+18028631234"),
+        "filled from the other record"
+    );
     assert_eq!(d.person.family_name.as_deref(), Some("Lee"));
     assert!(d.person.consent_sms);
     assert_eq!(d.person.submission_count, 4);
@@ -144,7 +220,12 @@ async fn email_and_phone_of_two_people_make_a_merge_candidate(db: Db) {
     assert_eq!(gone.merged_into, Some(keep));
     // Both identities now find the survivor.
     let again = store
-        .submit(submission(&[("given_name", "Cy"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "Cy"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     assert_eq!(again.person_id, keep);
@@ -152,24 +233,63 @@ async fn email_and_phone_of_two_people_make_a_merge_candidate(db: Db) {
     let log = store.audit_log(Some(keep), 10, 0).await.unwrap();
     assert!(log.iter().any(|e| e.action == "merge"));
     // Merging twice is refused.
-    assert!(store.merge(candidate.merge_candidate_id, staff.user_id, now_millis()).await.is_err());
+    assert!(
+        store
+            .merge(candidate.merge_candidate_id, staff.user_id, now_millis())
+            .await
+            .is_err()
+    );
 }
 
 async fn dismissing_a_merge_candidate_keeps_both(db: Db) {
     let (store, _dir) = open_store(db).await;
-    store.submit(submission(&[("given_name", "D"), ("email", "d@example.org"), ("postal_code", "05401"), ("interest", "run")])).await.unwrap();
-    store.submit(submission(&[("given_name", "E"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "run")])).await.unwrap();
-    let o = store
-        .submit(submission(&[("given_name", "D"), ("email", "d@example.org"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "run")]))
+    store
+        .submit(submission(&[
+            ("given_name", "D"),
+            ("email", "d@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
-    let staff = store.create_user("o@example.org", "organizer", "x", now_millis()).await.unwrap();
+    store
+        .submit(submission(&[
+            ("given_name", "E"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    let o = store
+        .submit(submission(&[
+            ("given_name", "D"),
+            ("email", "d@example.org"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    let staff = store
+        .create_user("o@example.org", "organizer", "x", now_millis())
+        .await
+        .unwrap();
     let d = store.person_detail(o.person_id).await.unwrap().unwrap();
     let id = d.merge_candidates[0].merge_candidate_id;
-    store.dismiss_merge(id, staff.user_id, now_millis()).await.unwrap();
-    assert_eq!(store.merge_candidate(id).await.unwrap().unwrap().status, "dismissed");
+    store
+        .dismiss_merge(id, staff.user_id, now_millis())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.merge_candidate(id).await.unwrap().unwrap().status,
+        "dismissed"
+    );
     assert_eq!(store.counts().await.unwrap(), (2, 3));
-    assert!(store.merge(id, staff.user_id, now_millis()).await.is_err(), "a dismissed candidate cannot be merged");
+    assert!(
+        store.merge(id, staff.user_id, now_millis()).await.is_err(),
+        "a dismissed candidate cannot be merged"
+    );
 }
 
 async fn consents_are_records_and_withdrawal_is_recorded(db: Db) {
@@ -187,7 +307,11 @@ async fn consents_are_records_and_withdrawal_is_recorded(db: Db) {
         .unwrap();
     let d = store.person_detail(o.person_id).await.unwrap().unwrap();
     assert_eq!(d.consents.len(), 2);
-    let share = d.consents.iter().find(|c| c.channel == "share").expect("share consent");
+    let share = d
+        .consents
+        .iter()
+        .find(|c| c.channel == "share")
+        .expect("share consent");
     assert!(share.granted);
     assert_eq!(share.text, "test consent text for share");
     assert_eq!(share.text_version, "test-1");
@@ -195,9 +319,18 @@ async fn consents_are_records_and_withdrawal_is_recorded(db: Db) {
     assert_eq!(share.submission_id, Some(o.submission_id));
     assert!(d.person.consent_share && d.person.consent_email && !d.person.consent_sms);
 
-    let staff = store.create_user("s@example.org", "organizer", "x", now_millis()).await.unwrap();
+    let staff = store
+        .create_user("s@example.org", "organizer", "x", now_millis())
+        .await
+        .unwrap();
     store
-        .withdraw_consent(o.person_id, "share", "asked us by phone to stop sharing", staff.user_id, now_millis())
+        .withdraw_consent(
+            o.person_id,
+            "share",
+            "asked us by phone to stop sharing",
+            staff.user_id,
+            now_millis(),
+        )
         .await
         .unwrap();
     let d = store.person_detail(o.person_id).await.unwrap().unwrap();
@@ -208,7 +341,12 @@ async fn consents_are_records_and_withdrawal_is_recorded(db: Db) {
     assert!(!w.granted && w.channel == "share" && w.recorded_by == Some(staff.user_id));
     // A later sign-up without the box ticked does not revive or withdraw anything.
     store
-        .submit(submission(&[("given_name", "F"), ("email", "f@example.org"), ("postal_code", "05401"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "F"),
+            ("email", "f@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     let d = store.person_detail(o.person_id).await.unwrap().unwrap();
@@ -219,10 +357,37 @@ async fn consents_are_records_and_withdrawal_is_recorded(db: Db) {
 async fn filters_search_and_pages(db: Db) {
     let (store, _dir) = open_store(db).await;
     let people: &[&[(&str, &str)]] = &[
-        &[("given_name", "Gail"), ("family_name", "Ohio"), ("email", "gail@example.org"), ("postal_code", "43215"), ("interest", "run"), ("offices", "county"), ("source", "tv")],
-        &[("given_name", "Hank"), ("email", "hank@example.org"), ("postal_code", "43215"), ("interest", "volunteer")],
-        &[("given_name", "Ivy"), ("email", "ivy@example.org"), ("phone", "6145550123"), ("postal_code", "05401"), ("interest", "both"), ("offices", "school_board"), ("offices", "county")],
-        &[("given_name", "Jo"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "run"), ("source", "tv")],
+        &[
+            ("given_name", "Gail"),
+            ("family_name", "Ohio"),
+            ("email", "gail@example.org"),
+            ("postal_code", "43215"),
+            ("interest", "run"),
+            ("offices", "county"),
+            ("source", "tv"),
+        ],
+        &[
+            ("given_name", "Hank"),
+            ("email", "hank@example.org"),
+            ("postal_code", "43215"),
+            ("interest", "volunteer"),
+        ],
+        &[
+            ("given_name", "Ivy"),
+            ("email", "ivy@example.org"),
+            ("phone", "6145550123"),
+            ("postal_code", "05401"),
+            ("interest", "both"),
+            ("offices", "school_board"),
+            ("offices", "county"),
+        ],
+        &[
+            ("given_name", "Jo"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+            ("source", "tv"),
+        ],
     ];
     for p in people {
         store.submit(submission(p)).await.unwrap();
@@ -239,34 +404,90 @@ async fn filters_search_and_pages(db: Db) {
     let (all, total) = list(PeopleFilter::default()).await;
     assert_eq!(total, 4);
     assert_eq!(all.len(), 4);
-    let (v, _) = list(PeopleFilter { region: Some("OH".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        region: Some("OH".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail", "Hank"]);
-    let (v, _) = list(PeopleFilter { interest: Some("run".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        interest: Some("run".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail", "Ivy", "Jo"], "run includes both");
-    let (v, _) = list(PeopleFilter { interest: Some("both".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        interest: Some("both".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Ivy"]);
-    let (v, _) = list(PeopleFilter { office: Some("county".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        office: Some("county".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail", "Ivy"]);
-    let (v, _) = list(PeopleFilter { office: Some("school_board".into()), region: Some("VT".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        office: Some("school_board".into()),
+        region: Some("VT".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Ivy"]);
-    let (v, _) = list(PeopleFilter { source: Some("tv".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        source: Some("tv".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail", "Jo"]);
-    let (v, _) = list(PeopleFilter { q: Some("gAIL".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        q: Some("gAIL".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail"]);
-    let (v, _) = list(PeopleFilter { q: Some("hank@".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        q: Some("hank@".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Hank"]);
-    let (v, _) = list(PeopleFilter { q: Some("(802) 863".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        q: Some("(802) 863".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Jo"]);
-    let (v, _) = list(PeopleFilter { q: Some("ohio".into()), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        q: Some("ohio".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(names(v), ["Gail"], "family names are searched");
     let now = now_millis();
-    let (v, _) = list(PeopleFilter { from: Some(now - 3_600_000), to: Some(now + 3_600_000), ..Default::default() }).await;
+    let (v, _) = list(PeopleFilter {
+        from: Some(now - 3_600_000),
+        to: Some(now + 3_600_000),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(v.len(), 4);
-    let (v, t) = list(PeopleFilter { from: Some(now + 3_600_000), ..Default::default() }).await;
+    let (v, t) = list(PeopleFilter {
+        from: Some(now + 3_600_000),
+        ..Default::default()
+    })
+    .await;
     assert_eq!((v.len(), t), (0, 0));
     // Pages: newest first, no overlap.
-    let (p1, t) = store.list_people(&PeopleFilter::default(), 3, 0).await.unwrap();
-    let (p2, _) = store.list_people(&PeopleFilter::default(), 3, 3).await.unwrap();
+    let (p1, t) = store
+        .list_people(&PeopleFilter::default(), 3, 0)
+        .await
+        .unwrap();
+    let (p2, _) = store
+        .list_people(&PeopleFilter::default(), 3, 3)
+        .await
+        .unwrap();
     assert_eq!((p1.len(), p2.len(), t), (3, 1, 4));
     assert_eq!(p1[0].given_name, "Jo");
     assert_eq!(p2[0].given_name, "Gail");
@@ -274,15 +495,33 @@ async fn filters_search_and_pages(db: Db) {
 
 async fn dashboard_counts_by_state_and_day(db: Db) {
     let (store, _dir) = open_store(db).await;
-    for (i, (zip, interest)) in [("43215", "run"), ("43215", "both"), ("05401", "volunteer"), ("05401", "run")].iter().enumerate() {
+    for (i, (zip, interest)) in [
+        ("43215", "run"),
+        ("43215", "both"),
+        ("05401", "volunteer"),
+        ("05401", "run"),
+    ]
+    .iter()
+    .enumerate()
+    {
         let email = format!("p{i}@example.org");
         store
-            .submit(submission(&[("given_name", "P"), ("email", &email), ("postal_code", zip), ("interest", interest)]))
+            .submit(submission(&[
+                ("given_name", "P"),
+                ("email", &email),
+                ("postal_code", zip),
+                ("interest", interest),
+            ]))
             .await
             .unwrap();
     }
     store
-        .submit(submission(&[("given_name", "P"), ("email", "p0@example.org"), ("postal_code", "43215"), ("interest", "run")]))
+        .submit(submission(&[
+            ("given_name", "P"),
+            ("email", "p0@example.org"),
+            ("postal_code", "43215"),
+            ("interest", "run"),
+        ]))
         .await
         .unwrap();
     let now = now_millis();
@@ -303,11 +542,19 @@ async fn export_streams_every_matching_person(db: Db) {
         .map(|i| {
             let email = format!("x{i}@example.org");
             let zip = if i % 3 == 0 { "05401" } else { "43215" };
-            submission(&[("given_name", "X"), ("email", &email), ("postal_code", zip), ("interest", "run")])
+            submission(&[
+                ("given_name", "X"),
+                ("email", &email),
+                ("postal_code", zip),
+                ("interest", "run"),
+            ])
         })
         .collect();
     store.submit_many(batch).await.unwrap();
-    let mut rx = store.export_people(&PeopleFilter { region: Some("VT".into()), ..Default::default() });
+    let mut rx = store.export_people(&PeopleFilter {
+        region: Some("VT".into()),
+        ..Default::default()
+    });
     let mut n = 0;
     while let Some(p) = rx.recv().await {
         assert_eq!(p.unwrap().region, "VT");
@@ -324,7 +571,12 @@ async fn concurrent_signups_all_commit_in_groups(db: Db) {
         tasks.push(tokio::spawn(async move {
             let email = format!("c{i}@example.org");
             store
-                .submit(submission(&[("given_name", "C"), ("email", &email), ("postal_code", "05401"), ("interest", "run")]))
+                .submit(submission(&[
+                    ("given_name", "C"),
+                    ("email", &email),
+                    ("postal_code", "05401"),
+                    ("interest", "run"),
+                ]))
                 .await
         }));
     }
@@ -342,25 +594,69 @@ async fn concurrent_signups_all_commit_in_groups(db: Db) {
 
 async fn staff_sessions_and_audit_log(db: Db) {
     let (store, _dir) = open_store(db).await;
-    let u = store.create_user("a@example.org", "admin", "hash", now_millis()).await.unwrap();
+    let u = store
+        .create_user("a@example.org", "admin", "hash", now_millis())
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_user("a@example.org", "admin", "hash", now_millis()).await,
+        store
+            .create_user("a@example.org", "admin", "hash", now_millis())
+            .await,
         Err(downballot_store::StoreError::Duplicate(_))
     ));
     let creds = store.user_by_email("a@example.org").await.unwrap().unwrap();
     assert_eq!(creds.password_hash, "hash");
     let now = now_millis();
-    store.create_session("tokenhash", u.user_id, now, now + 1000).await.unwrap();
-    assert_eq!(store.session_user("tokenhash", now).await.unwrap().unwrap().user_id, u.user_id);
-    assert!(store.session_user("tokenhash", now + 2000).await.unwrap().is_none(), "expired");
+    store
+        .create_session("tokenhash", u.user_id, now, now + 1000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .session_user("tokenhash", now)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id,
+        u.user_id
+    );
+    assert!(
+        store
+            .session_user("tokenhash", now + 2000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
     assert!(store.session_user("other", now).await.unwrap().is_none());
-    let o = store.create_user("o@example.org", "organizer", "hash", now).await.unwrap();
-    store.create_session("otoken", o.user_id, now, now + 100_000).await.unwrap();
-    store.set_user_disabled(o.user_id, true, u.user_id, now).await.unwrap();
-    assert!(store.session_user("otoken", now).await.unwrap().is_none(), "disabling ends sessions");
+    let o = store
+        .create_user("o@example.org", "organizer", "hash", now)
+        .await
+        .unwrap();
+    store
+        .create_session("otoken", o.user_id, now, now + 100_000)
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(o.user_id, true, u.user_id, now)
+        .await
+        .unwrap();
+    assert!(
+        store.session_user("otoken", now).await.unwrap().is_none(),
+        "disabling ends sessions"
+    );
     store.delete_session("tokenhash").await.unwrap();
-    assert!(store.session_user("tokenhash", now).await.unwrap().is_none());
-    store.audit(u.user_id, "view_person", None, Some("x".into()), now).await.unwrap();
+    assert!(
+        store
+            .session_user("tokenhash", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .audit(u.user_id, "view_person", None, Some("x".into()), now)
+        .await
+        .unwrap();
     let log = store.audit_log(None, 10, 0).await.unwrap();
     assert_eq!(log[0].action, "view_person");
     assert_eq!(log[0].user_email.as_deref(), Some("a@example.org"));
@@ -371,16 +667,43 @@ async fn import_batches_fold_within_the_batch(db: Db) {
     let (store, _dir) = open_store(db).await;
     let outcomes = store
         .submit_many(vec![
-            submission(&[("given_name", "K"), ("email", "k@example.org"), ("postal_code", "05401"), ("interest", "run")]),
-            submission(&[("given_name", "K2"), ("email", "K@example.org"), ("phone", "8028631234"), ("postal_code", "05401"), ("interest", "both")]),
-            submission(&[("given_name", "K3"), ("phone", "802 863 1234"), ("postal_code", "05401"), ("interest", "volunteer")]),
+            submission(&[
+                ("given_name", "K"),
+                ("email", "k@example.org"),
+                ("postal_code", "05401"),
+                ("interest", "run"),
+            ]),
+            submission(&[
+                ("given_name", "K2"),
+                ("email", "K@example.org"),
+                ("phone", "8028631234"),
+                ("postal_code", "05401"),
+                ("interest", "both"),
+            ]),
+            submission(&[
+                ("given_name", "K3"),
+                ("phone", "802 863 1234"),
+                ("postal_code", "05401"),
+                ("interest", "volunteer"),
+            ]),
         ])
         .await
         .unwrap();
     assert!(outcomes[0].created && !outcomes[1].created && !outcomes[2].created);
-    assert!(outcomes.iter().all(|o| o.person_id == outcomes[0].person_id));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.person_id == outcomes[0].person_id)
+    );
     let p = store.person(outcomes[0].person_id).await.unwrap().unwrap();
-    assert_eq!((p.given_name.as_str(), p.interest.as_str(), p.submission_count), ("K3", "volunteer", 3));
+    assert_eq!(
+        (
+            p.given_name.as_str(),
+            p.interest.as_str(),
+            p.submission_count
+        ),
+        ("K3", "volunteer", 3)
+    );
     assert_eq!(p.phone.as_deref(), Some("+18028631234"));
     assert_eq!(store.counts().await.unwrap(), (1, 3));
 }

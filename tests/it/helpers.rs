@@ -66,7 +66,9 @@ impl TestApp {
     pub async fn spawn(db: Db) -> TestApp {
         let (url, dir) = database(db).await;
         let store = Store::open(&url).await.expect("open store");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = downballot_web::AppState::new(store.clone());
@@ -116,7 +118,12 @@ impl TestApp {
             .expect("POST")
     }
 
-    pub async fn post_as(&self, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_as(
+        &self,
+        path: &str,
+        cookie: &str,
+        pairs: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("cookie", cookie)
@@ -140,7 +147,10 @@ impl TestApp {
     /// Signs in and returns the `cookie` header value to send.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let res = self
-            .post_form("/login", &[("email", email), ("password", password), ("next", "/staff")])
+            .post_form(
+                "/login",
+                &[("email", email), ("password", password), ("next", "/staff")],
+            )
             .await;
         assert_eq!(res.status(), 303, "login should redirect");
         let set = res
@@ -151,14 +161,22 @@ impl TestApp {
             .expect("ascii")
             .to_owned();
         assert!(set.starts_with("__Host-downballot_session="), "{set}");
-        assert!(set.contains("Secure") && set.contains("HttpOnly") && set.contains("Path=/"), "{set}");
+        assert!(
+            set.contains("Secure") && set.contains("HttpOnly") && set.contains("Path=/"),
+            "{set}"
+        );
         set.split(';').next().expect("pair").to_owned()
     }
 
     /// Signs up through the public form; panics unless it is acknowledged.
     pub async fn sign_up(&self, pairs: &[(&str, &str)]) {
         let res = self.post_form("/join", pairs).await;
-        assert_eq!(res.status(), 303, "sign-up refused: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            303,
+            "sign-up refused: {}",
+            res.text().await.unwrap_or_default()
+        );
     }
 }
 
@@ -173,16 +191,21 @@ impl Drop for TestApp {
 /// A checked sign-up from form pairs, for store-level tests.
 pub fn submission(pairs: &[(&str, &str)]) -> NewSubmission {
     let input = SignupInput::from_pairs(pairs.iter().copied());
-    let signup = parse_signup(&input, 2026).unwrap_or_else(|e| panic!("invalid test sign-up {pairs:?}: {e:?}"));
-    let consents = [("email", signup.consent_email), ("sms", signup.consent_sms), ("share", signup.consent_share)]
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(channel, _)| ConsentGrant {
-            channel,
-            text: format!("test consent text for {channel}"),
-            version: "test-1".into(),
-        })
-        .collect();
+    let signup = parse_signup(&input, 2026)
+        .unwrap_or_else(|e| panic!("invalid test sign-up {pairs:?}: {e:?}"));
+    let consents = [
+        ("email", signup.consent_email),
+        ("sms", signup.consent_sms),
+        ("share", signup.consent_share),
+    ]
+    .into_iter()
+    .filter(|(_, on)| *on)
+    .map(|(channel, _)| ConsentGrant {
+        channel,
+        text: format!("test consent text for {channel}"),
+        version: "test-1".into(),
+    })
+    .collect();
     NewSubmission {
         signup,
         lang: "en",

@@ -1,12 +1,14 @@
 //! One integration-test binary: the real server on a random port over a real SQLite file or a
 //! real PostgreSQL server started by the tests, the real CLI binary, and headless Chromium.
 
+/// The whole journey in a real browser.
+mod browser;
+/// The CLI: users, import, export, migrate.
+mod cli;
 /// The store's behaviour, run identically against SQLite and PostgreSQL.
 mod conformance;
 /// Kill the server mid-surge; nothing acknowledged may be lost.
 mod crash;
-/// The CLI: users, import, export, migrate.
-mod cli;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
 /// The sign-up form over HTTP.
@@ -15,5 +17,3 @@ mod signup;
 mod staff;
 /// Throwaway PostgreSQL and Chromium.
 mod support;
-/// The whole journey in a real browser.
-mod browser;

@@ -3,7 +3,10 @@
 use crate::both_backends;
 use crate::helpers::{Db, TestApp};
 
-both_backends!(accepted_signup_is_stored_before_the_thank_you, rejected_form_keeps_input_and_stores_nothing);
+both_backends!(
+    accepted_signup_is_stored_before_the_thank_you,
+    rejected_form_keeps_input_and_stores_nothing
+);
 
 async fn accepted_signup_is_stored_before_the_thank_you(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -33,7 +36,11 @@ async fn accepted_signup_is_stored_before_the_thank_you(db: Db) {
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/join/thanks?lang=en");
     // Acknowledged means stored: no waiting, no retry.
-    let (people, _) = app.store.list_people(&Default::default(), 10, 0).await.unwrap();
+    let (people, _) = app
+        .store
+        .list_people(&Default::default(), 10, 0)
+        .await
+        .unwrap();
     assert_eq!(people.len(), 1);
     let p = &people[0];
     assert_eq!(p.given_name, "Ana");
@@ -47,7 +54,10 @@ async fn accepted_signup_is_stored_before_the_thank_you(db: Db) {
     let share = d.consents.iter().find(|c| c.channel == "share").unwrap();
     let shown = downballot_domain::i18n::consent_texts(downballot_domain::i18n::Lang::En);
     let expected = shown.iter().find(|c| c.channel == "share").unwrap();
-    assert_eq!(share.text, expected.text, "the exact words shown are stored");
+    assert_eq!(
+        share.text, expected.text,
+        "the exact words shown are stored"
+    );
     assert_eq!(share.text_version, expected.version);
 
     let thanks = app.get("/join/thanks?lang=en").await;
@@ -74,11 +84,23 @@ async fn rejected_form_keeps_input_and_stores_nothing(db: Db) {
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"class="error-summary""#));
     for field in ["given_name", "email", "postal_code"] {
-        assert!(html.contains(&format!(r##"href="#{field}""##)), "summary links to {field}");
-        assert!(html.contains(&format!(r#"id="{field}-error""#)), "message beside {field}");
+        assert!(
+            html.contains(&format!(r##"href="#{field}""##)),
+            "summary links to {field}"
+        );
+        assert!(
+            html.contains(&format!(r#"id="{field}-error""#)),
+            "message beside {field}"
+        );
     }
-    assert!(html.contains("Vermont"), "the ZIP/state message names the ZIP's state");
-    assert!(html.contains(r#"value="Ruíz &#60;b&#62;""#) || html.contains(r#"value="Ruíz &lt;b&gt;""#), "typed value kept, escaped");
+    assert!(
+        html.contains("Vermont"),
+        "the ZIP/state message names the ZIP's state"
+    );
+    assert!(
+        html.contains(r#"value="Ruíz &#60;b&#62;""#) || html.contains(r#"value="Ruíz &lt;b&gt;""#),
+        "typed value kept, escaped"
+    );
     assert!(html.contains(r#"value="not-an-email""#));
     assert!(html.contains("I organized my block"));
     assert!(html.contains(r#"id="interest-run" name="interest" value="run" checked"#));
@@ -90,13 +112,43 @@ async fn form_is_accessible_and_bilingual() {
     let app = TestApp::spawn(Db::Sqlite).await;
     let html = app.get("/join").await.text().await.unwrap();
     assert!(html.contains(r#"<html lang="en">"#));
-    for field in ["given_name", "family_name", "email", "phone", "address_line", "locality", "region", "postal_code", "involvement_detail", "birth_year"] {
-        assert!(html.contains(&format!(r#"<label for="{field}">"#)), "label for {field}");
-        assert!(html.contains(&format!(r#"name="{field}""#)), "field {field}");
+    for field in [
+        "given_name",
+        "family_name",
+        "email",
+        "phone",
+        "address_line",
+        "locality",
+        "region",
+        "postal_code",
+        "involvement_detail",
+        "birth_year",
+    ] {
+        assert!(
+            html.contains(&format!(r#"<label for="{field}">"#)),
+            "label for {field}"
+        );
+        assert!(
+            html.contains(&format!(r#"name="{field}""#)),
+            "field {field}"
+        );
     }
     assert!(html.contains("<fieldset") && html.contains("<legend>"));
-    for v in ["school_board", "municipal", "county", "state_legislature", "statewide", "congress", "judicial", "other", "not_sure"] {
-        assert!(html.contains(&format!(r#"name="offices" value="{v}""#)), "office {v}");
+    for v in [
+        "school_board",
+        "municipal",
+        "county",
+        "state_legislature",
+        "statewide",
+        "congress",
+        "judicial",
+        "other",
+        "not_sure",
+    ] {
+        assert!(
+            html.contains(&format!(r#"name="offices" value="{v}""#)),
+            "office {v}"
+        );
     }
     for c in ["consent_email", "consent_sms", "consent_share"] {
         assert!(html.contains(&format!(r#"name="{c}""#)));
@@ -118,23 +170,55 @@ async fn form_is_accessible_and_bilingual() {
         .unwrap();
     assert!(header.contains(r#"<html lang="es">"#));
     // A Spanish sign-up records Spanish consent text.
-    app.sign_up(&[("given_name", "Luz"), ("email", "luz@example.org"), ("postal_code", "05401"), ("interest", "both"), ("consent_email", "on"), ("lang", "es")]).await;
-    let (people, _) = app.store.list_people(&Default::default(), 10, 0).await.unwrap();
-    let d = app.store.person_detail(people[0].person_id).await.unwrap().unwrap();
+    app.sign_up(&[
+        ("given_name", "Luz"),
+        ("email", "luz@example.org"),
+        ("postal_code", "05401"),
+        ("interest", "both"),
+        ("consent_email", "on"),
+        ("lang", "es"),
+    ])
+    .await;
+    let (people, _) = app
+        .store
+        .list_people(&Default::default(), 10, 0)
+        .await
+        .unwrap();
+    let d = app
+        .store
+        .person_detail(people[0].person_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.consents[0].lang, "es");
     let es_text = downballot_domain::i18n::consent_texts(downballot_domain::i18n::Lang::Es);
-    assert_eq!(d.consents[0].text, es_text.iter().find(|c| c.channel == "email").unwrap().text);
+    assert_eq!(
+        d.consents[0].text,
+        es_text.iter().find(|c| c.channel == "email").unwrap().text
+    );
 }
 
 #[tokio::test]
 async fn source_survives_the_round_trip_through_the_form() {
     let app = TestApp::spawn(Db::Sqlite).await;
-    let html = app.get("/join?source=tv-ad&referrer=partner-7").await.text().await.unwrap();
+    let html = app
+        .get("/join?source=tv-ad&referrer=partner-7")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(r#"name="source" value="tv-ad""#));
     assert!(html.contains(r#"name="referrer" value="partner-7""#));
     // An invalid post keeps them too.
     let again = app
-        .post_form("/join", &[("source", "tv-ad"), ("referrer", "partner-7"), ("given_name", "X")])
+        .post_form(
+            "/join",
+            &[
+                ("source", "tv-ad"),
+                ("referrer", "partner-7"),
+                ("given_name", "X"),
+            ],
+        )
         .await
         .text()
         .await
@@ -148,7 +232,13 @@ async fn operations_routes() {
     let h = app.get("/healthz").await;
     assert_eq!(h.status(), 200);
     assert_eq!(app.get("/readyz").await.status(), 200);
-    app.sign_up(&[("given_name", "M"), ("email", "m@example.org"), ("postal_code", "05401"), ("interest", "run")]).await;
+    app.sign_up(&[
+        ("given_name", "M"),
+        ("email", "m@example.org"),
+        ("postal_code", "05401"),
+        ("interest", "run"),
+    ])
+    .await;
     let _ = app.post_form("/join", &[("given_name", "")]).await;
     let m = app.get("/metrics").await.text().await.unwrap();
     assert!(m.contains("downballot_http_requests_total"), "{m}");

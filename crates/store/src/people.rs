@@ -45,7 +45,7 @@ impl PeopleFilter {
                     "person_id IN (SELECT person_id FROM person_identity WHERE kind = 'phone' AND value LIKE {p})"
                 ));
             } else {
-                let like = format!("%{}%", q.replace('%', "").replace('_', ""));
+                let like = format!("%{}%", q.replace(['%', '_'], ""));
                 let p = bind(like.into(), params);
                 clauses.push(format!(
                     "(lower(given_name || ' ' || COALESCE(family_name, '')) LIKE {p} \

@@ -33,7 +33,7 @@ impl Store {
             ],
         )])
         .await?;
-        Ok(self.user(id).await?.ok_or(StoreError::NotFound)?)
+        self.user(id).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn user(&self, id: Uuid) -> Result<Option<StaffUser>> {

@@ -1,5 +1,11 @@
 //! Helpers shared by the integration tests: throwaway servers and browsers.
-#[allow(dead_code, reason = "accessors for debugging failures; not every test uses each")]
+#[allow(
+    dead_code,
+    reason = "accessors for debugging failures; not every test uses each"
+)]
 pub mod browser;
-#[allow(dead_code, reason = "accessors for debugging failures; not every test uses each")]
+#[allow(
+    dead_code,
+    reason = "accessors for debugging failures; not every test uses each"
+)]
 pub mod pg;
