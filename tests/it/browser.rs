@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, TestApp, load_boundaries, vermont_boundaries};
 use crate::support::browser::Browser;
 
 const PW: &str = "correct horse battery staple";
@@ -36,6 +36,7 @@ fn shots() -> std::path::PathBuf {
 async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
     let app = TestApp::spawn(Db::Sqlite).await;
     app.staff("org@example.org", "organizer", PW).await;
+    load_boundaries(&app, &vermont_boundaries()).await;
     let browser = Browser::start().await.expect("start Chromium");
     let c = &browser.client;
 
@@ -291,6 +292,9 @@ async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
         "two submissions on the person page"
     );
     assert!(page.contains("source browser-test"));
+    let divisions = c.find(Locator::Css("#divisions")).await.unwrap().text().await.unwrap();
+    assert!(divisions.contains("ocd-division/country:us/state:vt/sldl:chittenden-6-2"), "{divisions}");
+    assert_eq!(c.find(Locator::Css("#location-accuracy")).await.unwrap().text().await.unwrap(), "approximate");
     browser
         .screenshot(&shots().join("person.png"))
         .await

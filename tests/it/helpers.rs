@@ -57,6 +57,7 @@ pub async fn open_store(db: Db) -> (Store, TempDir) {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    pub districts: std::sync::Arc<downballot_web::districts::Resolver>,
     pub client: reqwest::Client,
     _dir: TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -72,6 +73,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = downballot_web::AppState::new(store.clone());
+        let districts = state.districts.clone();
         tokio::spawn(async move {
             downballot_web::serve(listener, state, async {
                 let _ = rx.await;
@@ -86,6 +88,7 @@ impl TestApp {
         TestApp {
             addr,
             store,
+            districts,
             client,
             _dir: dir,
             shutdown: Some(tx),
@@ -188,6 +191,39 @@ impl Drop for TestApp {
     }
 }
 
+/// The shared reference data folder (`DOWNBALLOT_DATA`, default `../shared/data` beside the
+/// repository), when it exists.
+pub fn shared_data() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("DOWNBALLOT_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Vermont's real 2012 house districts when the shared data is there, else a hand-made fixture
+/// with the same OCD-ID around Burlington, so the suite runs anywhere.
+pub fn vermont_boundaries() -> std::path::PathBuf {
+    match shared_data() {
+        Some(d) => d.join("districts/states/VT"),
+        None => {
+            eprintln!("shared data not found: using the Burlington fixture instead of Vermont's real districts");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/districts/vt-burlington.geojson")
+        }
+    }
+}
+
+/// Loads boundaries into the app's database and its resolver.
+pub async fn load_boundaries(app: &TestApp, path: &std::path::Path) {
+    let p = path.to_owned();
+    let report = tokio::task::spawn_blocking(move || downballot_geo::load_paths(&[p]))
+        .await
+        .unwrap()
+        .expect("load boundaries");
+    let rows = downballot_web::districts::boundary_rows(&report, &path.display().to_string());
+    app.store.replace_layers(&rows, now_millis()).await.expect("store boundaries");
+    assert!(app.districts.refresh(&app.store).await.expect("refresh index"));
+}
+
 /// A checked sign-up from form pairs, for store-level tests.
 pub fn submission(pairs: &[(&str, &str)]) -> NewSubmission {
     let input = SignupInput::from_pairs(pairs.iter().copied());
@@ -212,5 +248,6 @@ pub fn submission(pairs: &[(&str, &str)]) -> NewSubmission {
         channel: Channel::Form,
         received_at: now_millis(),
         consents,
+        location: None,
     }
 }

@@ -9,8 +9,12 @@ mod cli;
 mod conformance;
 /// Kill the server mid-surge; nothing acknowledged may be lost.
 mod crash;
+/// People resolved to districts; the geo CLI.
+mod districts;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
+/// SIGTERM mid-load: in-flight commits finish, the process exits 0.
+mod shutdown;
 /// The sign-up form over HTTP.
 mod signup;
 /// Staff pages over HTTP: login, roles, audit, CSRF, merges, import and export.

@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::User { command } => user(&url, command).await,
         Command::People { command } => people(&url, command).await,
+        Command::Geo { command } => crate::geo::run(&url, command).await,
     }
 }
 
@@ -152,6 +153,7 @@ fn filter_of(f: FilterArgs) -> Result<downballot_store::PeopleFilter> {
         from: f.from.unwrap_or_default(),
         to: f.to.unwrap_or_default(),
         source: f.source.unwrap_or_default(),
+        division: f.division.unwrap_or_default(),
         page: None,
     };
     q.filter().map_err(anyhow::Error::msg)

@@ -54,6 +54,37 @@ pub enum Command {
         #[command(subcommand)]
         command: PeopleCommand,
     },
+    /// Districts: boundaries, the OCD-ID catalog, lookups.
+    Geo {
+        #[command(subcommand)]
+        command: GeoCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GeoCommand {
+    /// Import district boundaries (GeoJSON files or folders laid out like shared/data/districts,
+    /// or Census TIGER/Line .zip files) into the database; prints layers, features, vertices and
+    /// warnings. Re-importing a layer replaces it.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Import the Open Civic Data catalog (a folder of ocd CSV files, or single files) so every
+    /// division has a human name.
+    Catalog {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Read `id,lat,lon` or `id,zip` CSV on stdin; write `id,division,accuracy` CSV on stdout,
+    /// one row per (point, division), sorted by id then division. The maps used go to stderr.
+    Lookup {
+        /// Read boundaries from these paths instead of the database.
+        #[arg(long, num_args = 1..)]
+        boundaries: Vec<PathBuf>,
+    },
+    /// Re-resolve every person's districts with the boundaries in the database.
+    Reassign,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,4 +152,7 @@ pub struct FilterArgs {
     /// Came at least once with this ?source=.
     #[arg(long)]
     pub source: Option<String>,
+    /// Lives in this division (an OCD-ID, e.g. ocd-division/country:us/state:oh/sldl:12).
+    #[arg(long)]
+    pub division: Option<String>,
 }

@@ -5,6 +5,8 @@
 pub mod commands;
 /// The command-line and environment configuration.
 pub mod config;
+/// District commands: import boundaries and the catalog, look up points, re-resolve people.
+pub mod geo;
 
 use std::process::ExitCode;
 

@@ -195,6 +195,9 @@ pub async fn import<R: Read>(
     };
     let year = current_year();
     let mut chunk: Vec<NewSubmission> = Vec::with_capacity(CHUNK);
+    // Parsing and checking rows runs here while the writer commits the previous chunk on its own
+    // thread: at most two chunks in flight keeps both cores busy and memory bounded.
+    let mut in_flight: std::collections::VecDeque<InFlight> = std::collections::VecDeque::new();
     let mut record = csv::ByteRecord::new();
     loop {
         let line = rdr.position().line() + 1;
@@ -249,6 +252,7 @@ pub async fn import<R: Read>(
                 channel: Channel::Import,
                 received_at: now_millis(),
                 consents: grants(&input, &options.file_name),
+                location: None,
             }),
             Err(errors) => {
                 let mut reason = errors
@@ -269,26 +273,37 @@ pub async fn import<R: Read>(
             }
         }
         if chunk.len() >= CHUNK {
-            flush(store, &mut chunk, &mut summary).await?;
-            progress(rdr.position().byte());
+            let items = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            let store = store.clone();
+            in_flight.push_back(tokio::spawn(async move { store.submit_many(items).await }));
+            if in_flight.len() >= 2
+                && let Some(done) = in_flight.pop_front()
+            {
+                count(done.await, &mut summary)?;
+                progress(rdr.position().byte());
+            }
         }
     }
-    flush(store, &mut chunk, &mut summary).await?;
+    if !chunk.is_empty() {
+        let store = store.clone();
+        in_flight.push_back(tokio::spawn(async move { store.submit_many(chunk).await }));
+    }
+    while let Some(done) = in_flight.pop_front() {
+        count(done.await, &mut summary)?;
+    }
     progress(rdr.position().byte());
     Ok(summary)
 }
 
-async fn flush(
-    store: &Store,
-    chunk: &mut Vec<NewSubmission>,
+type Outcomes = Result<Vec<downballot_store::model::SubmitOutcome>, downballot_store::StoreError>;
+type InFlight = tokio::task::JoinHandle<Outcomes>;
+
+fn count(
+    done: Result<Outcomes, tokio::task::JoinError>,
     summary: &mut ImportSummary,
 ) -> Result<()> {
-    if chunk.is_empty() {
-        return Ok(());
-    }
-    let outcomes = store
-        .submit_many(std::mem::take(chunk))
-        .await
+    let outcomes = done
+        .context("import task failed")?
         .context("writing imported rows")?;
     for o in outcomes {
         if o.created {

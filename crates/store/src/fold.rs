@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::model::{Millis, NewSubmission, SubmitOutcome};
+use crate::model::{Location, Millis, NewSubmission, SubmitOutcome};
 
 /// Identity kind and value, e.g. ("email", "ana@example.org").
 pub type IdentityKey = (&'static str, String);
@@ -164,6 +164,8 @@ pub struct Plan {
     pub submissions: Vec<SubmissionRow>,
     pub consents: Vec<ConsentRow>,
     pub merge_candidates: Vec<MergeCandidateRow>,
+    /// The newest location per person touched, replacing their divisions.
+    pub locations: Vec<(Uuid, Location, Millis)>,
     /// One per input submission, in input order.
     pub outcomes: Vec<SubmitOutcome>,
 }
@@ -181,6 +183,7 @@ pub fn plan(batch: &[NewSubmission], existing: &HashMap<IdentityKey, Uuid>) -> P
     let mut known: HashMap<IdentityKey, Uuid> = existing.clone();
     let mut plan = Plan::default();
     let mut person_index: HashMap<Uuid, usize> = HashMap::new();
+    let mut location_index: HashMap<Uuid, usize> = HashMap::new();
 
     for s in batch {
         let sg = &s.signup;
@@ -286,6 +289,15 @@ pub fn plan(batch: &[NewSubmission], existing: &HashMap<IdentityKey, Uuid>) -> P
                 lang: s.lang,
                 at,
             });
+        }
+        if let Some(loc) = &s.location {
+            match location_index.get(&person_id) {
+                Some(&i) => plan.locations[i] = (person_id, loc.clone(), at),
+                None => {
+                    location_index.insert(person_id, plan.locations.len());
+                    plan.locations.push((person_id, loc.clone(), at));
+                }
+            }
         }
         if let Some(other) = conflict {
             plan.merge_candidates.push(MergeCandidateRow {

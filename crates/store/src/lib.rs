@@ -4,6 +4,8 @@
 //! folded into people by [`fold`], identically on both backends; reads and staff writes use SQL
 //! written once ([`sql`], [`people`], [`staff`]) over a small value/row layer ([`value`]).
 
+/// Boundary layers, the OCD-ID catalog, people's points and divisions.
+pub mod districts;
 /// How a batch of sign-ups folds into people (backend-agnostic).
 pub mod fold;
 /// Plain data the store takes and returns.

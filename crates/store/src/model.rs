@@ -47,6 +47,8 @@ pub struct NewSubmission {
     pub received_at: Millis,
     /// The consents given with this submission (only those ticked).
     pub consents: Vec<ConsentGrant>,
+    /// The point and districts resolved for this sign-up, when boundaries are loaded.
+    pub location: Option<Location>,
 }
 
 /// What happened to one submission.
@@ -164,6 +166,10 @@ pub struct PersonDetail {
     pub submissions: Vec<Submission>,
     pub consents: Vec<ConsentRecord>,
     pub merge_candidates: Vec<MergeCandidate>,
+    /// The districts the person's point falls in, with the map each came from.
+    pub divisions: Vec<PersonDivision>,
+    /// (latitude, longitude, accuracy) of the point used.
+    pub location: Option<(f64, f64, String)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -231,4 +237,84 @@ pub struct LatestSignup {
     pub interest: String,
     pub received_at: Millis,
     pub source: Option<String>,
+}
+
+/// Where a person is, and the districts that point falls in (decided before the write).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    /// `approximate` (the ZIP code's centroid) or `precise` (coordinates from the browser).
+    pub accuracy: &'static str,
+    pub divisions: Vec<DivisionRef>,
+}
+
+/// One division a point falls in, and which map said so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DivisionRef {
+    pub ocd_id: String,
+    pub kind: String,
+    pub layer_id: String,
+    pub map: String,
+}
+
+/// A person's division as shown: with its human name from the catalog when known.
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonDivision {
+    pub ocd_id: String,
+    pub kind: String,
+    pub layer_id: String,
+    pub map: String,
+    pub name: Option<String>,
+}
+
+/// An imported boundary layer: one map of one kind of district.
+#[derive(Clone, Debug)]
+pub struct BoundaryLayer {
+    pub layer_id: String,
+    pub kind: String,
+    pub map: String,
+    pub valid_from: Option<String>,
+    pub valid_through: Option<String>,
+    pub source: String,
+    pub districts: Vec<BoundaryDistrict>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BoundaryDistrict {
+    pub ocd_id: String,
+    pub name: Option<String>,
+    /// GeoJSON geometry text.
+    pub geometry: String,
+}
+
+/// A layer's summary, without geometry.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerSummary {
+    pub layer_id: String,
+    pub kind: String,
+    pub map: String,
+    pub valid_from: Option<String>,
+    pub valid_through: Option<String>,
+    pub districts: i64,
+    pub imported_at: Millis,
+}
+
+/// One entry of the Open Civic Data catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogDivision {
+    pub ocd_id: String,
+    pub name: String,
+    pub valid_from: Option<String>,
+    pub valid_through: Option<String>,
+}
+
+/// What `geo reassign` needs to re-resolve one person.
+#[derive(Clone, Debug)]
+pub struct PersonPoint {
+    pub person_id: uuid::Uuid,
+    pub postal_code: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy: Option<String>,
 }

@@ -24,6 +24,8 @@ pub struct PeopleFilter {
     pub to: Option<Millis>,
     /// Any of the person's submissions came with this `?source=`.
     pub source: Option<String>,
+    /// Lives in this division (an OCD-ID, e.g. `ocd-division/country:us/state:oh/sldl:12`).
+    pub division: Option<String>,
 }
 
 impl PeopleFilter {
@@ -77,6 +79,12 @@ impl PeopleFilter {
         if let Some(to) = self.to {
             let p = bind(to.into(), params);
             clauses.push(format!("created_at < {p}"));
+        }
+        if let Some(d) = &self.division {
+            let p = bind(d.clone().into(), params);
+            clauses.push(format!(
+                "person_id IN (SELECT person_id FROM person_division WHERE ocd_id = {p})"
+            ));
         }
         if let Some(s) = &self.source {
             let p = bind(s.clone().into(), params);
@@ -286,12 +294,16 @@ impl Store {
                 sql::map_merge_candidate,
             )
             .await?;
+        let divisions = self.person_divisions(id).await?;
+        let location = self.person_location(id).await?;
         Ok(Some(PersonDetail {
             person,
             identities,
             submissions,
             consents,
             merge_candidates,
+            divisions,
+            location,
         }))
     }
 
@@ -379,7 +391,7 @@ impl Store {
             ),
         ];
         let counts = self.transaction(statements).await?;
-        if counts[5] != 1 {
+        if counts[6] != 1 {
             return Err(StoreError::NotFound);
         }
         Ok(keep)

@@ -22,7 +22,10 @@ use crate::sql;
 use crate::value::{MapRow, RowAccess, Statement, Value};
 use crate::writer::{Batch, JobReceiver};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_districts.sql")),
+];
 /// Serializes group commits (and migrations) across processes sharing the database.
 pub(crate) const WRITE_LOCK: i64 = 28_270_056_414_798_188;
 
@@ -41,6 +44,10 @@ impl ToSql for Value {
                 _ => i.to_sql(ty, out),
             },
             Value::Bool(b) => b.to_sql(ty, out),
+            Value::Float(f) => match *ty {
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                _ => f.to_sql(ty, out),
+            },
             Value::Uuid(u) => u.to_sql(ty, out),
         }
     }
@@ -65,6 +72,9 @@ impl RowAccess for Row<'_> {
         Ok(self.0.try_get(i)?)
     }
     fn uuid(&self, i: usize) -> Result<Option<Uuid>> {
+        Ok(self.0.try_get(i)?)
+    }
+    fn float(&self, i: usize) -> Result<Option<f64>> {
         Ok(self.0.try_get(i)?)
     }
 }

@@ -18,7 +18,10 @@ use crate::sql;
 use crate::value::{MapRow, RowAccess, Statement, Value, sqlite_sql};
 use crate::writer::{Batch, JobReceiver};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_districts.sql")),
+];
 
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -27,6 +30,7 @@ impl rusqlite::ToSql for Value {
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Int(i) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*i)),
             Value::Bool(b) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(i64::from(*b))),
+            Value::Float(f) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*f)),
             Value::Uuid(u) => ToSqlOutput::Owned(rusqlite::types::Value::Text(u.to_string())),
         })
     }
@@ -43,6 +47,9 @@ impl RowAccess for Row<'_, '_> {
     }
     fn boolean(&self, i: usize) -> Result<bool> {
         Ok(self.0.get::<_, i64>(i)? != 0)
+    }
+    fn float(&self, i: usize) -> Result<Option<f64>> {
+        Ok(self.0.get(i)?)
     }
     fn uuid(&self, i: usize) -> Result<Option<Uuid>> {
         let s: Option<String> = self.0.get(i)?;
@@ -355,6 +362,9 @@ fn apply(conn: &Connection, plan: &Plan) -> Result<()> {
     );
     for m in &plan.merge_candidates {
         exec(conn, &merge, sql::merge_params(m))?;
+    }
+    for statement in crate::districts::location_statements(&plan.locations) {
+        exec(conn, &sqlite_sql(&statement.sql), statement.params)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub enum Value {
     Text(String),
     Int(i64),
     Bool(bool),
+    Float(f64),
     Uuid(Uuid),
 }
 
@@ -37,6 +38,11 @@ impl From<bool> for Value {
         Value::Bool(b)
     }
 }
+impl From<f64> for Value {
+    fn from(f: f64) -> Self {
+        Value::Float(f)
+    }
+}
 impl From<Uuid> for Value {
     fn from(u: Uuid) -> Self {
         Value::Uuid(u)
@@ -54,6 +60,7 @@ pub trait RowAccess {
     fn int(&self, i: usize) -> Result<Option<i64>>;
     fn boolean(&self, i: usize) -> Result<bool>;
     fn uuid(&self, i: usize) -> Result<Option<Uuid>>;
+    fn float(&self, i: usize) -> Result<Option<f64>>;
 
     fn req_text(&self, i: usize) -> Result<String> {
         self.text(i)?.with_context(|| format!("column {i} is NULL"))

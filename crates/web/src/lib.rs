@@ -7,6 +7,8 @@
 pub mod auth;
 /// The sign-ups-per-day chart, drawn as SVG on the server.
 pub mod chart;
+/// Resolving people to districts with the in-memory boundary index.
+pub mod districts;
 /// The error type of the HTML surface.
 pub mod error;
 /// Request metrics and the Prometheus recorder.
@@ -33,6 +35,7 @@ use downballot_store::Store;
 pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::LoginLimiter>,
+    pub districts: Arc<districts::Resolver>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         Self {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
+            districts: Arc::new(districts::Resolver::default()),
         }
     }
 }
@@ -97,6 +101,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     metrics::install();
+    state
+        .districts
+        .spawn_refresher(state.store.clone(), std::time::Duration::from_secs(30));
     let app = router(state);
     axum::serve(
         listener,

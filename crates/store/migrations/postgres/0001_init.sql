@@ -31,8 +31,6 @@ CREATE TABLE person (
 );
 CREATE INDEX person_created_at ON person (created_at);
 CREATE INDEX person_region_interest ON person (region, interest);
-CREATE INDEX person_email ON person (email);
-CREATE INDEX person_phone ON person (phone);
 
 -- Every e-mail and phone ever given points at exactly one person: the de-duplication key.
 CREATE TABLE person_identity (

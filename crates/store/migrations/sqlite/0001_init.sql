@@ -31,8 +31,6 @@ CREATE TABLE person (
 );
 CREATE INDEX person_created_at ON person (created_at);
 CREATE INDEX person_region_interest ON person (region, interest);
-CREATE INDEX person_email ON person (email);
-CREATE INDEX person_phone ON person (phone);
 
 -- Every e-mail and phone ever given points at exactly one person: the de-duplication key.
 CREATE TABLE person_identity (
@@ -41,7 +39,7 @@ CREATE TABLE person_identity (
     person_id  TEXT NOT NULL REFERENCES person (person_id),
     created_at INTEGER NOT NULL,
     PRIMARY KEY (kind, value)
-);
+) WITHOUT ROWID;  -- the key is the table: one B-tree insert per identity
 CREATE INDEX person_identity_person ON person_identity (person_id);
 
 CREATE TABLE submission (

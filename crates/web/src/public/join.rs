@@ -261,6 +261,19 @@ impl JoinPage {
     }
 }
 
+/// Coordinates the browser supplied with "use my location", when both parse and are plausible.
+fn precise_point(pairs: &[(String, String)]) -> Option<(f64, f64)> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+            .filter(|f| f.is_finite())
+    };
+    let (lat, lon) = (get("latitude")?, get("longitude")?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
 pub async fn home() -> Redirect {
     Redirect::to("/join")
 }
@@ -343,11 +356,13 @@ pub async fn submit(
             version: c.version.to_owned(),
         })
         .collect();
+    let location = state.districts.locate(&signup.postal_code, precise_point(&body_pairs));
     let submission = NewSubmission {
         signup,
         lang: lang.as_str(),
         channel: Channel::Form,
         received_at: now_millis(),
+        location,
         consents,
     };
     match state.store.submit(submission).await {

@@ -37,6 +37,9 @@ pub struct ListQuery {
     pub to: String,
     #[serde(default)]
     pub source: String,
+    /// An OCD-ID: people who live in that division.
+    #[serde(default)]
+    pub division: String,
     #[serde(default)]
     pub page: Option<i64>,
 }
@@ -89,6 +92,11 @@ impl ListQuery {
             // "to" is inclusive of the whole day
             to: day(&self.to, "to")?.map(|t| t + 86_400_000),
             source: some(&self.source),
+            division: match some(&self.division) {
+                Some(d) if d.starts_with("ocd-division/") => Some(d.to_lowercase()),
+                Some(d) => return Err(format!("A division is an OCD-ID like ocd-division/country:us/state:oh/sldl:12, not {d:?}")),
+                None => None,
+            },
         })
     }
 
@@ -103,6 +111,7 @@ impl ListQuery {
             ("from", &self.from),
             ("to", &self.to),
             ("source", &self.source),
+            ("division", &self.division),
         ] {
             if !v.trim().is_empty() {
                 s.append_pair(k, v);
