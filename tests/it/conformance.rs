@@ -19,6 +19,7 @@ both_backends!(
     concurrent_signups_all_commit_in_groups,
     staff_sessions_and_audit_log,
     import_batches_fold_within_the_batch,
+    locations_and_divisions_follow_the_newest_signup,
 );
 
 async fn same_email_in_other_case_folds_into_one_person(db: Db) {
@@ -706,4 +707,134 @@ async fn import_batches_fold_within_the_batch(db: Db) {
     );
     assert_eq!(p.phone.as_deref(), Some("+18028631234"));
     assert_eq!(store.counts().await.unwrap(), (1, 3));
+}
+
+fn located(
+    pairs: &[(&str, &str)],
+    lat: f64,
+    lon: f64,
+    ocd: &[&str],
+) -> downballot_store::model::NewSubmission {
+    let mut s = submission(pairs);
+    s.location = Some(downballot_store::model::Location {
+        lat,
+        lon,
+        accuracy: "approximate",
+        divisions: ocd
+            .iter()
+            .map(|id| downballot_store::model::DivisionRef {
+                ocd_id: (*id).to_owned(),
+                kind: "sldl".into(),
+                layer_id: "xx/sldl/2012".into(),
+                map: "2012".into(),
+            })
+            .collect(),
+    });
+    s
+}
+
+async fn locations_and_divisions_follow_the_newest_signup(db: Db) {
+    let (store, _dir) = open_store(db).await;
+    let a = "ocd-division/country:us/state:vt/sldl:a";
+    let b = "ocd-division/country:us/state:vt/sldl:b";
+    let first = store
+        .submit(located(
+            &[
+                ("given_name", "L"),
+                ("email", "l@example.org"),
+                ("postal_code", "05401"),
+                ("interest", "run"),
+            ],
+            44.48,
+            -73.22,
+            &[a],
+        ))
+        .await
+        .unwrap();
+    let d = store.person_detail(first.person_id).await.unwrap().unwrap();
+    assert_eq!(d.location, Some((44.48, -73.22, "approximate".to_owned())));
+    assert_eq!(
+        d.divisions
+            .iter()
+            .map(|x| x.ocd_id.as_str())
+            .collect::<Vec<_>>(),
+        [a]
+    );
+    assert_eq!(d.divisions[0].map, "2012");
+    // A later sign-up from elsewhere replaces the divisions; one without a location keeps them.
+    store
+        .submit(located(
+            &[
+                ("given_name", "L"),
+                ("email", "l@example.org"),
+                ("postal_code", "05401"),
+                ("interest", "run"),
+            ],
+            44.5,
+            -73.2,
+            &[b],
+        ))
+        .await
+        .unwrap();
+    store
+        .submit(submission(&[
+            ("given_name", "L"),
+            ("email", "l@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    let d = store.person_detail(first.person_id).await.unwrap().unwrap();
+    assert_eq!(d.location, Some((44.5, -73.2, "approximate".to_owned())));
+    assert_eq!(
+        d.divisions
+            .iter()
+            .map(|x| x.ocd_id.as_str())
+            .collect::<Vec<_>>(),
+        [b]
+    );
+    let in_b = store
+        .list_people(
+            &PeopleFilter {
+                division: Some(b.into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_b.1, 1);
+    let in_a = store
+        .list_people(
+            &PeopleFilter {
+                division: Some(a.into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_a.1, 0);
+    // Re-resolving sets them directly.
+    store
+        .set_locations(
+            &[(
+                first.person_id,
+                downballot_store::model::Location {
+                    lat: 1.0,
+                    lon: 2.0,
+                    accuracy: "precise",
+                    divisions: vec![],
+                },
+            )],
+            now_millis(),
+        )
+        .await
+        .unwrap();
+    let d = store.person_detail(first.person_id).await.unwrap().unwrap();
+    assert_eq!(d.location, Some((1.0, 2.0, "precise".to_owned())));
+    assert!(d.divisions.is_empty());
 }

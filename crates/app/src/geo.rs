@@ -38,7 +38,12 @@ async fn import(url: &DatabaseUrl, paths: Vec<std::path::PathBuf>) -> Result<()>
         bail!("no district boundaries found in the given paths");
     }
     let store = open(url).await?;
-    let known: HashSet<String> = store.catalog_entries().await?.into_iter().map(|d| d.ocd_id).collect();
+    let known: HashSet<String> = store
+        .catalog_entries()
+        .await?
+        .into_iter()
+        .map(|d| d.ocd_id)
+        .collect();
     println!("layer\tkind\tmap\tfeatures\tvertices");
     for layer in &report.layers {
         let vertices: usize = layer
@@ -112,20 +117,34 @@ async fn lookup(url: &DatabaseUrl, boundaries: Vec<std::path::PathBuf>) -> Resul
         let layers = store.boundary_layers().await?;
         store.close().await;
         if layers.is_empty() {
-            bail!("no boundaries in the database: run `downballot geo import PATH` or pass --boundaries PATH");
+            bail!(
+                "no boundaries in the database: run `downballot geo import PATH` or pass --boundaries PATH"
+            );
         }
         tokio::task::spawn_blocking(move || build_index(layers)).await??
     } else {
         tokio::task::spawn_blocking(move || -> Result<downballot_geo::Index> {
-            Ok(downballot_geo::Index::build(downballot_geo::load_paths(&boundaries)?.layers))
+            Ok(downballot_geo::Index::build(
+                downballot_geo::load_paths(&boundaries)?.layers,
+            ))
         })
         .await??
     };
     for l in index.layers() {
-        eprintln!("map: {} ({} {}, {} districts)", l.id, l.kind.as_str(), l.vintage.map, l.districts);
+        eprintln!(
+            "map: {} ({} {}, {} districts)",
+            l.id,
+            l.kind.as_str(),
+            l.vintage.map,
+            l.districts
+        );
     }
     let mut rdr = csv::Reader::from_reader(std::io::stdin().lock());
-    let header: Vec<String> = rdr.headers()?.iter().map(|h| h.trim().to_lowercase()).collect();
+    let header: Vec<String> = rdr
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (id_col, lat_col, lon_col, zip_col) = (col("id"), col("lat"), col("lon"), col("zip"));
     let Some(id_col) = id_col else {
@@ -138,15 +157,25 @@ async fn lookup(url: &DatabaseUrl, boundaries: Vec<std::path::PathBuf>) -> Resul
     for (n, record) in rdr.records().enumerate() {
         let record = record.with_context(|| format!("reading input row {}", n + 2))?;
         let id = record.get(id_col).unwrap_or_default().to_owned();
-        let point = match (lat_col.and_then(|c| record.get(c)), lon_col.and_then(|c| record.get(c))) {
+        let point = match (
+            lat_col.and_then(|c| record.get(c)),
+            lon_col.and_then(|c| record.get(c)),
+        ) {
             (Some(lat), Some(lon)) if !lat.trim().is_empty() => {
-                let lat: f64 = lat.trim().parse().with_context(|| format!("row {}: bad lat {lat:?}", n + 2))?;
-                let lon: f64 = lon.trim().parse().with_context(|| format!("row {}: bad lon {lon:?}", n + 2))?;
+                let lat: f64 = lat
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("row {}: bad lat {lat:?}", n + 2))?;
+                let lon: f64 = lon
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("row {}: bad lon {lon:?}", n + 2))?;
                 Some((lat, lon, "precise"))
             }
             _ => match zip_col.and_then(|c| record.get(c)) {
                 Some(zip) => {
-                    let pc = PostalCode::parse(zip).map_err(|e| anyhow::anyhow!("row {}: ZIP {zip:?}: {e}", n + 2))?;
+                    let pc = PostalCode::parse(zip)
+                        .map_err(|e| anyhow::anyhow!("row {}: ZIP {zip:?}: {e}", n + 2))?;
                     pc.lat_lon().map(|(a, b)| (a, b, "approximate"))
                 }
                 None => None,
@@ -186,8 +215,10 @@ async fn reassign(url: &DatabaseUrl) -> Result<()> {
     let (people, _) = store.counts().await?;
     let bar = indicatif::ProgressBar::new(people.max(0) as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} people {elapsed} ({eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} people {elapsed} ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
     let (mut after, mut done, mut located) = (None, 0u64, 0u64);

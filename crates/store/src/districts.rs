@@ -8,7 +8,27 @@ use crate::Store;
 use crate::model::*;
 use crate::value::{Statement, Value};
 
-/// Statements that set each person's location and replace their divisions.
+/// Inserts of one person's divisions.
+pub(crate) fn division_inserts(id: Uuid, divisions: &[DivisionRef]) -> Vec<Statement> {
+    divisions
+        .iter()
+        .map(|d| {
+            Statement::new(
+                "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT DO NOTHING",
+                vec![
+                    id.into(),
+                    d.ocd_id.clone().into(),
+                    d.kind.clone().into(),
+                    d.layer_id.clone().into(),
+                    d.map.clone().into(),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Statements that set each person's location and replace their divisions (re-resolving).
 pub(crate) fn location_statements(locations: &[(Uuid, Location, Millis)]) -> Vec<Statement> {
     let mut out = Vec::new();
     for (id, loc, at) in locations {
@@ -20,19 +40,7 @@ pub(crate) fn location_statements(locations: &[(Uuid, Location, Millis)]) -> Vec
             "DELETE FROM person_division WHERE person_id = $1",
             vec![(*id).into()],
         ));
-        for d in &loc.divisions {
-            out.push(Statement::new(
-                "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT DO NOTHING",
-                vec![
-                    (*id).into(),
-                    d.ocd_id.clone().into(),
-                    d.kind.clone().into(),
-                    d.layer_id.clone().into(),
-                    d.map.clone().into(),
-                ],
-            ));
-        }
+        out.extend(division_inserts(*id, &loc.divisions));
     }
     out
 }
@@ -205,7 +213,8 @@ impl Store {
     pub async fn person_location(&self, person_id: Uuid) -> Result<Option<(f64, f64, String)>> {
         Ok(self
             .query_one(
-                "SELECT latitude, longitude, location_accuracy FROM person WHERE person_id = $1".into(),
+                "SELECT latitude, longitude, location_accuracy FROM person WHERE person_id = $1"
+                    .into(),
                 vec![person_id.into()],
                 |r| Ok((r.float(0)?, r.float(1)?, r.text(2)?)),
             )
@@ -241,8 +250,10 @@ impl Store {
 
     /// Sets locations and replaces divisions for many people in one transaction.
     pub async fn set_locations(&self, locations: &[(Uuid, Location)], now: Millis) -> Result<()> {
-        let rows: Vec<(Uuid, Location, Millis)> =
-            locations.iter().map(|(id, l)| (*id, l.clone(), now)).collect();
+        let rows: Vec<(Uuid, Location, Millis)> = locations
+            .iter()
+            .map(|(id, l)| (*id, l.clone(), now))
+            .collect();
         self.transaction(location_statements(&rows)).await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::model::{Location, Millis, NewSubmission, SubmitOutcome};
+use crate::model::{DivisionRef, Millis, NewSubmission, SubmitOutcome};
 
 /// Identity kind and value, e.g. ("email", "ana@example.org").
 pub type IdentityKey = (&'static str, String);
@@ -62,6 +62,11 @@ pub struct PersonUpsert {
     /// Submissions this batch adds to the person.
     pub added_submissions: i64,
     pub at: Millis,
+    /// The point resolved for the newest sign-up, when there was one.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_accuracy: Option<String>,
+    pub located_at: Option<Millis>,
 }
 
 impl PersonUpsert {
@@ -94,6 +99,12 @@ impl PersonUpsert {
         }
         self.added_submissions += newer.added_submissions;
         self.at = self.at.max(newer.at);
+        if newer.latitude.is_some() {
+            self.latitude = newer.latitude;
+            self.longitude = newer.longitude;
+            self.location_accuracy = newer.location_accuracy;
+            self.located_at = newer.located_at;
+        }
     }
 }
 
@@ -164,8 +175,9 @@ pub struct Plan {
     pub submissions: Vec<SubmissionRow>,
     pub consents: Vec<ConsentRow>,
     pub merge_candidates: Vec<MergeCandidateRow>,
-    /// The newest location per person touched, replacing their divisions.
-    pub locations: Vec<(Uuid, Location, Millis)>,
+    /// The newest divisions per located person: (person, is new, divisions). A person who is
+    /// not new has their earlier divisions replaced.
+    pub divisions: Vec<(Uuid, bool, Vec<DivisionRef>)>,
     /// One per input submission, in input order.
     pub outcomes: Vec<SubmitOutcome>,
 }
@@ -269,6 +281,10 @@ pub fn plan(batch: &[NewSubmission], existing: &HashMap<IdentityKey, Uuid>) -> P
             source: row.source.clone(),
             added_submissions: 1,
             at,
+            latitude: s.location.as_ref().map(|l| l.lat),
+            longitude: s.location.as_ref().map(|l| l.lon),
+            location_accuracy: s.location.as_ref().map(|l| l.accuracy.to_owned()),
+            located_at: s.location.as_ref().map(|_| at),
         };
         match person_index.get(&person_id) {
             Some(&i) => plan.persons[i].1.absorb(upsert),
@@ -292,10 +308,11 @@ pub fn plan(batch: &[NewSubmission], existing: &HashMap<IdentityKey, Uuid>) -> P
         }
         if let Some(loc) = &s.location {
             match location_index.get(&person_id) {
-                Some(&i) => plan.locations[i] = (person_id, loc.clone(), at),
+                Some(&i) => plan.divisions[i].2 = loc.divisions.clone(),
                 None => {
-                    location_index.insert(person_id, plan.locations.len());
-                    plan.locations.push((person_id, loc.clone(), at));
+                    location_index.insert(person_id, plan.divisions.len());
+                    plan.divisions
+                        .push((person_id, created, loc.divisions.clone()));
                 }
             }
         }

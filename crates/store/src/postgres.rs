@@ -299,7 +299,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
             "INSERT INTO person ({}) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], \
              $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
              $12::text[], $13::text[], $14::text[], $15::bigint[], $16::bool[], $17::bool[], $18::bool[], \
-             $19::text[], $20::bigint[], $21::bigint[], $22::bigint[]) {}",
+             $19::text[], $20::bigint[], $21::bigint[], $22::bigint[], $23::float8[], $24::float8[], \
+             $25::text[], $26::bigint[]) {}",
             sql::PERSON_INSERT_COLUMNS,
             sql::PERSON_ON_CONFLICT
         );
@@ -328,6 +329,10 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
                 &column(&p, |x| x.added_submissions),
                 &column(&p, |x| x.at),
                 &column(&p, |x| x.at),
+                &column(&p, |x| x.latitude),
+                &column(&p, |x| x.longitude),
+                &column(&p, |x| x.location_accuracy.clone()),
+                &column(&p, |x| x.located_at),
             ],
         )
         .await
@@ -419,6 +424,40 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
         tx.execute(&sql, &refs(&params))
             .await
             .context("inserting merge candidates")?;
+    }
+    let old: Vec<Uuid> = plan
+        .divisions
+        .iter()
+        .filter(|d| !d.1)
+        .map(|d| d.0)
+        .collect();
+    if !old.is_empty() {
+        tx.execute(
+            "DELETE FROM person_division WHERE person_id = ANY($1)",
+            &[&old],
+        )
+        .await
+        .context("clearing divisions")?;
+    }
+    let rows: Vec<(Uuid, &crate::model::DivisionRef)> = plan
+        .divisions
+        .iter()
+        .flat_map(|(id, _, ds)| ds.iter().map(move |d| (*id, d)))
+        .collect();
+    if !rows.is_empty() {
+        tx.execute(
+            "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING",
+            &[
+                &column(&rows, |x| x.0),
+                &column(&rows, |x| x.1.ocd_id.clone()),
+                &column(&rows, |x| x.1.kind.clone()),
+                &column(&rows, |x| x.1.layer_id.clone()),
+                &column(&rows, |x| x.1.map.clone()),
+            ],
+        )
+        .await
+        .context("inserting divisions")?;
     }
     Ok(())
 }

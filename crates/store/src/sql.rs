@@ -128,7 +128,8 @@ pub fn map_staff(r: &dyn RowAccess) -> Result<StaffUser> {
 /// Column list of the person upsert, in bind order.
 pub const PERSON_INSERT_COLUMNS: &str = "person_id, given_name, family_name, email, phone, address_line, \
     locality, region, postal_code, interest, offices, timeframe, involvement, involvement_detail, \
-    birth_year, consent_email, consent_sms, consent_share, source, submission_count, created_at, updated_at";
+    birth_year, consent_email, consent_sms, consent_share, source, submission_count, created_at, updated_at, \
+    latitude, longitude, location_accuracy, located_at";
 
 /// What an upsert does to an existing person: newest non-empty value wins, consents only grow,
 /// the first source stays, the submission count adds up.
@@ -152,7 +153,11 @@ pub const PERSON_ON_CONFLICT: &str = "ON CONFLICT (person_id) DO UPDATE SET \
     consent_share = (person.consent_share OR excluded.consent_share), \
     source = COALESCE(person.source, excluded.source), \
     submission_count = person.submission_count + excluded.submission_count, \
-    updated_at = excluded.updated_at";
+    updated_at = excluded.updated_at, \
+    latitude = COALESCE(excluded.latitude, person.latitude), \
+    longitude = COALESCE(excluded.longitude, person.longitude), \
+    location_accuracy = COALESCE(excluded.location_accuracy, person.location_accuracy), \
+    located_at = COALESCE(excluded.located_at, person.located_at)";
 
 pub fn person_params(p: &PersonUpsert) -> Vec<Value> {
     vec![
@@ -178,6 +183,10 @@ pub fn person_params(p: &PersonUpsert) -> Vec<Value> {
         p.added_submissions.into(),
         p.at.into(),
         p.at.into(),
+        p.latitude.into(),
+        p.longitude.into(),
+        p.location_accuracy.clone().into(),
+        p.located_at.into(),
     ]
 }
 

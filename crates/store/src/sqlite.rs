@@ -363,8 +363,17 @@ fn apply(conn: &Connection, plan: &Plan) -> Result<()> {
     for m in &plan.merge_candidates {
         exec(conn, &merge, sql::merge_params(m))?;
     }
-    for statement in crate::districts::location_statements(&plan.locations) {
-        exec(conn, &sqlite_sql(&statement.sql), statement.params)?;
+    for (person_id, new, divisions) in &plan.divisions {
+        if !new {
+            exec(
+                conn,
+                "DELETE FROM person_division WHERE person_id = ?1",
+                vec![(*person_id).into()],
+            )?;
+        }
+        for statement in crate::districts::division_inserts(*person_id, divisions) {
+            exec(conn, &sqlite_sql(&statement.sql), statement.params)?;
+        }
     }
     Ok(())
 }

@@ -113,7 +113,10 @@ impl Resolver {
                 (lat, lon, "approximate")
             }
         };
-        let divisions = self.index().map(|i| divisions_at(&i, lat, lon)).unwrap_or_default();
+        let divisions = self
+            .index()
+            .map(|i| divisions_at(&i, lat, lon))
+            .unwrap_or_default();
         Some(Location {
             lat,
             lon,
@@ -133,9 +136,15 @@ impl Resolver {
         let index = if layers.is_empty() {
             None
         } else {
-            Some(Arc::new(tokio::task::spawn_blocking(move || build_index(layers)).await??))
+            Some(Arc::new(
+                tokio::task::spawn_blocking(move || build_index(layers)).await??,
+            ))
         };
-        tracing::info!(layers = index.as_ref().map_or(0, |i| i.layers().len()), ms = started.elapsed().as_millis() as u64, "district index loaded");
+        tracing::info!(
+            layers = index.as_ref().map_or(0, |i| i.layers().len()),
+            ms = started.elapsed().as_millis() as u64,
+            "district index loaded"
+        );
         if let Ok(mut slot) = self.index.write() {
             *slot = index;
         }

@@ -356,7 +356,9 @@ pub async fn submit(
             version: c.version.to_owned(),
         })
         .collect();
-    let location = state.districts.locate(&signup.postal_code, precise_point(&body_pairs));
+    let location = state
+        .districts
+        .locate(&signup.postal_code, precise_point(&body_pairs));
     let submission = NewSubmission {
         signup,
         lang: lang.as_str(),

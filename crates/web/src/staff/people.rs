@@ -94,7 +94,11 @@ impl ListQuery {
             source: some(&self.source),
             division: match some(&self.division) {
                 Some(d) if d.starts_with("ocd-division/") => Some(d.to_lowercase()),
-                Some(d) => return Err(format!("A division is an OCD-ID like ocd-division/country:us/state:oh/sldl:12, not {d:?}")),
+                Some(d) => {
+                    return Err(format!(
+                        "A division is an OCD-ID like ocd-division/country:us/state:oh/sldl:12, not {d:?}"
+                    ));
+                }
                 None => None,
             },
         })
