@@ -114,7 +114,7 @@ async fn the_index_agrees_with_postgis_st_covers() {
             rows.2.push(geometry_to_geojson(&district.geometry));
             for polygon in &district.geometry {
                 let ring = &polygon.exterior().0;
-                if rng.next_f64() < 0.35 {
+                if rng.next_f64() < 0.5 {
                     let c = ring[(rng.next_f64() * ring.len() as f64) as usize];
                     vertices.push((c.x, c.y, district.ocd_id.clone(), layer.id.clone()));
                 }
