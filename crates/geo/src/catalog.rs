@@ -95,7 +95,8 @@ impl Catalog {
             if !vintage.overlaps(row.valid_from.as_deref(), row.valid_through.as_deref()) {
                 continue;
             }
-            let dates = usize::from(row.valid_from.is_some()) + usize::from(row.valid_through.is_some());
+            let dates =
+                usize::from(row.valid_from.is_some()) + usize::from(row.valid_through.is_some());
             if best.is_none_or(|(_, most)| dates > most) {
                 best = Some((row, dates));
             }
@@ -161,7 +162,11 @@ fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let path = entry
             .with_context(|| format!("reading {}", dir.display()))?
             .path();
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) && path.is_file() {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            && path.is_file()
+        {
             files.push(path);
         }
     }
@@ -297,7 +302,10 @@ mod tests {
             catalog.name("ocd-division/country:us/state:ma/sldl:x"),
             Some("Massachusetts Barnstable, Dukes & Nantucket")
         );
-        assert_eq!(catalog.name("ocd-division/country:us/state:vt"), Some("Vermont"));
+        assert_eq!(
+            catalog.name("ocd-division/country:us/state:vt"),
+            Some("Vermont")
+        );
         assert_eq!(
             catalog.rows(id).nth(1).unwrap().valid_from.as_deref(),
             Some("2023-01-04")
@@ -309,7 +317,10 @@ mod tests {
             crosswalk.get("sldl-50C62"),
             Some("ocd-division/country:us/state:vt/sldl:chittenden-6-2")
         );
-        assert_eq!(crosswalk.get("cd-3903"), Some("ocd-division/country:us/state:oh/cd:3"));
+        assert_eq!(
+            crosswalk.get("cd-3903"),
+            Some("ocd-division/country:us/state:oh/cd:3")
+        );
     }
 
     #[test]

@@ -120,7 +120,10 @@ pub(crate) fn multipolygon_of(geometry: &Object) -> anyhow::Result<MultiPolygon<
                 bail!("MultiPolygon coordinates must be an array of polygons");
             };
             Ok(MultiPolygon(
-                polygons.iter().map(polygon_of).collect::<anyhow::Result<_>>()?,
+                polygons
+                    .iter()
+                    .map(polygon_of)
+                    .collect::<anyhow::Result<_>>()?,
             ))
         }
         other => bail!("{other} is not a Polygon or MultiPolygon"),
@@ -133,7 +136,10 @@ fn polygon_of(rings: &Nested) -> anyhow::Result<Polygon<f64>> {
     };
     let mut rings = rings.iter().map(ring_of);
     let exterior = rings.next().context("a polygon without rings")??;
-    Ok(Polygon::new(exterior, rings.collect::<anyhow::Result<_>>()?))
+    Ok(Polygon::new(
+        exterior,
+        rings.collect::<anyhow::Result<_>>()?,
+    ))
 }
 
 fn ring_of(positions: &Nested) -> anyhow::Result<LineString<f64>> {
@@ -211,7 +217,10 @@ fn push_number(out: &mut String, v: f64) {
 pub fn geometry_from_geojson(text: &str) -> anyhow::Result<MultiPolygon<f64>> {
     let object: Object = serde_json::from_str(text).context("parsing GeoJSON")?;
     let geometry = match object.kind.as_str() {
-        "Feature" => object.geometry.as_deref().context("a Feature without geometry")?,
+        "Feature" => object
+            .geometry
+            .as_deref()
+            .context("a Feature without geometry")?,
         _ => &object,
     };
     multipolygon_of(geometry)
@@ -225,7 +234,14 @@ mod tests {
 
     #[test]
     fn round_trips_bit_for_bit() {
-        let awkward = [0.1 + 0.2, -73.2199, 1e-300, -0.0, 44.484_000_000_000_01, 1e21];
+        let awkward = [
+            0.1 + 0.2,
+            -73.2199,
+            1e-300,
+            -0.0,
+            44.484_000_000_000_01,
+            1e21,
+        ];
         let ring: Vec<(f64, f64)> = awkward
             .iter()
             .zip(awkward.iter().rev())
@@ -234,16 +250,23 @@ mod tests {
         let geometry = MultiPolygon(vec![
             Polygon::new(
                 LineString::from(ring),
-                vec![LineString::from(vec![(1., 1.), (2., 1.), (2., 2.), (1., 1.)])],
+                vec![LineString::from(vec![
+                    (1., 1.),
+                    (2., 1.),
+                    (2., 2.),
+                    (1., 1.),
+                ])],
             ),
             polygon![(x: 5., y: 5.), (x: 6., y: 5.), (x: 6., y: 6.)],
         ]);
         let text = geometry_to_geojson(&geometry);
         let back = geometry_from_geojson(&text).unwrap();
         assert_eq!(back, geometry);
-        for (a, b) in back.iter().flat_map(|p| p.exterior().coords()).zip(
-            geometry.iter().flat_map(|p| p.exterior().coords()),
-        ) {
+        for (a, b) in back
+            .iter()
+            .flat_map(|p| p.exterior().coords())
+            .zip(geometry.iter().flat_map(|p| p.exterior().coords()))
+        {
             assert_eq!(a.x.to_bits(), b.x.to_bits());
             assert_eq!(a.y.to_bits(), b.y.to_bits());
         }

@@ -286,8 +286,14 @@ mod tests {
             layer(
                 "zz/sldl/b",
                 vec![
-                    district("ocd-division/country:us/state:zz/sldl:2", vec![square(1., 0., 1.)]),
-                    district("ocd-division/country:us/state:zz/sldl:1", vec![square(0., 0., 1.)]),
+                    district(
+                        "ocd-division/country:us/state:zz/sldl:2",
+                        vec![square(1., 0., 1.)],
+                    ),
+                    district(
+                        "ocd-division/country:us/state:zz/sldl:1",
+                        vec![square(0., 0., 1.)],
+                    ),
                 ],
             ),
             layer(
@@ -305,12 +311,24 @@ mod tests {
                 .map(|h| (h.ocd_id.to_owned(), h.layer.to_owned()))
                 .collect()
         };
-        let pair = |d: &str, l: &str| (format!("ocd-division/country:us/state:zz/sldl:{d}"), l.to_owned());
+        let pair = |d: &str, l: &str| {
+            (
+                format!("ocd-division/country:us/state:zz/sldl:{d}"),
+                l.to_owned(),
+            )
+        };
         assert_eq!(
             ids(0.5, 1.0),
-            vec![pair("1", "zz/sldl/a"), pair("1", "zz/sldl/b"), pair("2", "zz/sldl/b")]
+            vec![
+                pair("1", "zz/sldl/a"),
+                pair("1", "zz/sldl/b"),
+                pair("2", "zz/sldl/b")
+            ]
         );
-        assert_eq!(ids(0.5, 1.5), vec![pair("1", "zz/sldl/a"), pair("2", "zz/sldl/b")]);
+        assert_eq!(
+            ids(0.5, 1.5),
+            vec![pair("1", "zz/sldl/a"), pair("2", "zz/sldl/b")]
+        );
         assert!(ids(3.0, 3.0).is_empty());
         assert!(ids(f64::NAN, 0.5).is_empty());
         let mut scratch = Vec::new();

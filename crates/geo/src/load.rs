@@ -72,7 +72,9 @@ impl LoadReport {
             .collect();
         let mut missing: Vec<&Division> = Vec::new();
         for layer in &self.layers {
-            let Some((scope, _)) = layer.id.split_once('/') else { continue };
+            let Some((scope, _)) = layer.id.split_once('/') else {
+                continue;
+            };
             if scope == "us" {
                 continue;
             }
@@ -178,7 +180,8 @@ pub(crate) struct FileOutput {
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// The files to read, sorted, each once.
@@ -186,14 +189,18 @@ fn collect_files(paths: &[impl AsRef<Path>]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         let path = path.as_ref();
-        let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
         if meta.is_dir() {
             let before = files.len();
             walk(path, &mut files)?;
             if files.len() == before {
                 bail!("{} holds no .geojson or .zip files", path.display());
             }
-        } else if ["geojson", "json", "zip"].iter().any(|e| has_extension(path, e)) {
+        } else if ["geojson", "json", "zip"]
+            .iter()
+            .any(|e| has_extension(path, e))
+        {
             files.push(path.to_owned());
         } else {
             bail!(
@@ -457,7 +464,8 @@ fn assemble(outputs: Vec<FileOutput>) -> LoadReport {
         layer.districts = merged;
 
         if layer.id.starts_with("nh/sldl/") {
-            let present: HashSet<&str> = layer.districts.iter().map(|d| d.ocd_id.as_str()).collect();
+            let present: HashSet<&str> =
+                layer.districts.iter().map(|d| d.ocd_id.as_str()).collect();
             for id in layout::nh_floterial_ids(&layer.vintage.map) {
                 if !present.contains(id.as_str()) {
                     report.warnings.push(format!(

@@ -91,8 +91,9 @@ pub(crate) fn read_zip(path: &Path, crosswalk: Option<&Crosswalk>) -> anyhow::Re
     let file = std::fs::File::open(path).with_context(|| format!("opening {shown}"))?;
     let mut archive =
         zip::ZipArchive::new(file).with_context(|| format!("{shown}: not a readable zip"))?;
-    let (mut shp, mut dbf, mut prj): (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) =
-        (None, None, None);
+    let mut shp: Option<Vec<u8>> = None;
+    let mut dbf: Option<Vec<u8>> = None;
+    let mut prj: Option<Vec<u8>> = None;
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
@@ -166,7 +167,10 @@ pub(crate) fn read_zip(path: &Path, crosswalk: Option<&Crosswalk>) -> anyhow::Re
             continue;
         }
         let mapped = crosswalk.and_then(|c| c.get(&format!("{kind}-{geoid}")));
-        let ocd_id = match mapped.map(str::to_owned).or_else(|| id_by_rule(kind, &geoid)) {
+        let ocd_id = match mapped
+            .map(str::to_owned)
+            .or_else(|| id_by_rule(kind, &geoid))
+        {
             Some(id) => id,
             None => {
                 out.warnings.push(format!(
@@ -254,7 +258,9 @@ fn id_by_rule(kind: DivisionKind, geoid: &str) -> Option<String> {
     if WORD_NAMED_STATES.contains(&state) || code.is_empty() {
         return None;
     }
-    Some(format!("ocd-division/country:us/state:{state}/{kind}:{code}"))
+    Some(format!(
+        "ocd-division/country:us/state:{state}/{kind}:{code}"
+    ))
 }
 
 /// A polygon shape as a multipolygon; `None` for a null shape; an error for other shapes or
@@ -305,7 +311,11 @@ mod tests {
             rule(DivisionKind::Cd, "3903").as_deref(),
             Some("ocd-division/country:us/state:oh/cd:3")
         );
-        assert_eq!(rule(DivisionKind::Sldl, "50C62"), None, "Vermont needs the crosswalk");
+        assert_eq!(
+            rule(DivisionKind::Sldl, "50C62"),
+            None,
+            "Vermont needs the crosswalk"
+        );
         assert_eq!(rule(DivisionKind::Sldu, "25001"), None, "Massachusetts too");
         assert_eq!(rule(DivisionKind::Sldl, "03001"), None, "no state 03");
     }

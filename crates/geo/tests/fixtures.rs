@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use downballot_geo::catalog::{Catalog, Crosswalk};
 use downballot_geo::{
-    DivisionKind, Index, LoadReport, Loader, geometry_from_geojson, geometry_to_geojson,
-    load_paths,
+    DivisionKind, Index, LoadReport, Loader, geometry_from_geojson, geometry_to_geojson, load_paths,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -29,7 +28,10 @@ fn hits(index: &Index, lat: f64, lon: f64) -> Vec<(String, String)> {
 }
 
 fn ids(index: &Index, lat: f64, lon: f64) -> Vec<String> {
-    hits(index, lat, lon).into_iter().map(|(id, _)| id).collect()
+    hits(index, lat, lon)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
 const ZZ: &str = "ocd-division/country:us/state:zz/";
@@ -42,9 +44,9 @@ fn a_hole_is_outside_and_its_edge_inside() {
     assert_eq!(report.vertices(), 10);
     let index = Index::build(report.layers);
     let hole = format!("{ZZ}sldl:hole");
-    assert_eq!(ids(&index, 1.0, 1.0), [hole.clone()]);
+    assert_eq!(ids(&index, 1.0, 1.0), [hole.as_str()]);
     assert!(ids(&index, 5.0, 5.0).is_empty(), "inside the hole");
-    assert_eq!(ids(&index, 5.0, 3.0), [hole.clone()], "on the hole's edge");
+    assert_eq!(ids(&index, 5.0, 3.0), [hole.as_str()], "on the hole's edge");
     assert_eq!(ids(&index, 0.0, 0.0), [hole], "on the outer corner");
     assert!(ids(&index, 11.0, 5.0).is_empty());
 }
@@ -53,7 +55,7 @@ fn a_hole_is_outside_and_its_edge_inside() {
 fn every_part_of_a_multipolygon_counts() {
     let index = Index::build(load("multipolygon.geojson").layers);
     let islands = format!("{ZZ}sldu:islands");
-    assert_eq!(ids(&index, 0.5, 0.5), [islands.clone()]);
+    assert_eq!(ids(&index, 0.5, 0.5), [islands.as_str()]);
     assert_eq!(ids(&index, 5.5, 5.5), [islands]);
     assert!(ids(&index, 3.0, 3.0).is_empty(), "between the islands");
     assert_eq!(index.polygon_count(), 2);
@@ -68,7 +70,11 @@ fn a_point_on_a_shared_border_is_in_both_districts() {
     let (east, west) = (format!("{ZZ}sldl:east"), format!("{ZZ}sldl:west"));
     // On the border, including the vertex only one side has: both, sorted by OCD-ID.
     for lat in [0.0, 0.25, 0.5, 1.0] {
-        assert_eq!(ids(&index, lat, 1.0), [east.clone(), west.clone()], "lat {lat}");
+        assert_eq!(
+            ids(&index, lat, 1.0),
+            [east.clone(), west.clone()],
+            "lat {lat}"
+        );
     }
     assert_eq!(ids(&index, 0.5, 1.0 + 1e-12), [east]);
     assert_eq!(ids(&index, 0.5, 1.0 - 1e-12), [west]);
@@ -178,8 +184,16 @@ fn the_shared_layout() {
     assert_eq!(
         answers,
         [
-            ("ocd-division/country:us/state:yy/cd:1", "yy/cd/2018", "2018"),
-            ("ocd-division/country:us/state:yy/cd:2", "us/cd/2013", "2013"),
+            (
+                "ocd-division/country:us/state:yy/cd:1",
+                "yy/cd/2018",
+                "2018"
+            ),
+            (
+                "ocd-division/country:us/state:yy/cd:2",
+                "us/cd/2013",
+                "2013"
+            ),
         ]
     );
     assert_eq!(
@@ -192,11 +206,20 @@ fn the_shared_layout() {
 fn any_level_of_the_layout_loads_into_the_same_layers() {
     let whole = load("layout/districts");
     for (part, layer_ids) in [
-        ("layout/districts/states/ZZ", vec!["zz/sldl/2012", "zz/sldu/2012"]),
+        (
+            "layout/districts/states/ZZ",
+            vec!["zz/sldl/2012", "zz/sldu/2012"],
+        ),
         ("layout/districts/states/NE/sldl", vec!["ne/sldu/2012"]),
         ("layout/districts/cds/2018", vec!["yy/cd/2018"]),
-        ("layout/districts/cds/2016/ZZ-0/shape.geojson", vec!["us/cd/2013"]),
-        ("layout/districts/states/ZZ/sldl/1.geojson", vec!["zz/sldl/2012"]),
+        (
+            "layout/districts/cds/2016/ZZ-0/shape.geojson",
+            vec!["us/cd/2013"],
+        ),
+        (
+            "layout/districts/states/ZZ/sldl/1.geojson",
+            vec!["zz/sldl/2012"],
+        ),
     ] {
         let report = load(part);
         let got: Vec<&str> = report.layers.iter().map(|l| l.id.as_str()).collect();
@@ -248,7 +271,11 @@ fn geometry_survives_a_text_round_trip_and_rebuilds_the_same_index() {
 #[test]
 fn the_catalog_names_districts_and_finds_gaps() {
     let catalog = Catalog::load_dir(&fixture("ocd")).unwrap();
-    assert_eq!(catalog.divisions().len(), 7, "the census14 crosswalk has no names");
+    assert_eq!(
+        catalog.divisions().len(),
+        7,
+        "the census14 crosswalk has no names"
+    );
     let mut report = load_paths(&[
         fixture("layout/districts/states/ZZ"),
         fixture("layout/districts/states/MA"),
@@ -299,7 +326,11 @@ fn the_catalog_names_districts_and_finds_gaps() {
 fn write_tiger_zip(dir: &Path, file_name: &str, layer_field: &str, rows: &[(&str, f64)]) {
     use shapefile::dbase::{FieldValue, Record, TableWriterBuilder};
 
-    let (mut shp, mut shx, mut dbf) = (Cursor::new(Vec::new()), Cursor::new(Vec::new()), Cursor::new(Vec::new()));
+    let (mut shp, mut shx, mut dbf) = (
+        Cursor::new(Vec::new()),
+        Cursor::new(Vec::new()),
+        Cursor::new(Vec::new()),
+    );
     {
         let shapes = shapefile::ShapeWriter::with_shx(&mut shp, &mut shx);
         let table = TableWriterBuilder::new()
@@ -319,7 +350,10 @@ fn write_tiger_zip(dir: &Path, file_name: &str, layer_field: &str, rows: &[(&str
             ]));
             let mut record = Record::default();
             record.insert("GEOID".into(), FieldValue::Character(Some((*geoid).into())));
-            record.insert(layer_field.into(), FieldValue::Character(Some(geoid[2..].into())));
+            record.insert(
+                layer_field.into(),
+                FieldValue::Character(Some(geoid[2..].into())),
+            );
             record.insert(
                 "NAMELSAD".into(),
                 FieldValue::Character(Some(format!("District {}", &geoid[2..]))),
@@ -372,8 +406,14 @@ fn tiger_line_zips_load_with_rules_and_the_crosswalk() {
     assert_eq!(
         got,
         [
-            ("ocd-division/country:us/state:oh/sldl:1", Some("District 001")),
-            ("ocd-division/country:us/state:oh/sldl:2", Some("District 002")),
+            (
+                "ocd-division/country:us/state:oh/sldl:1",
+                Some("District 001")
+            ),
+            (
+                "ocd-division/country:us/state:oh/sldl:2",
+                Some("District 002")
+            ),
         ]
     );
     assert!(report.without_polygon.is_empty());
@@ -387,7 +427,12 @@ fn tiger_line_zips_load_with_rules_and_the_crosswalk() {
     assert_eq!(ids(&index, 0.5, 1.0).len(), 2, "on the shared border");
 
     // Massachusetts: word-named IDs need the crosswalk; without it the district is skipped.
-    write_tiger_zip(dir.path(), "tl_2014_25_sldl.zip", "SLDLST", &[("25114", 0.0)]);
+    write_tiger_zip(
+        dir.path(),
+        "tl_2014_25_sldl.zip",
+        "SLDLST",
+        &[("25114", 0.0)],
+    );
     let ma = dir.path().join("tl_2014_25_sldl.zip");
     let without = load_paths(&[&ma]).unwrap();
     assert_eq!(without.features(), 0);
@@ -421,5 +466,9 @@ fn tiger_line_zips_load_with_rules_and_the_crosswalk() {
 
     // A folder with both the zips and GeoJSON loads them all.
     let all = load_paths(&[dir.path()]).unwrap();
-    assert_eq!(all.layers.len(), 2, "the MA district is skipped without the crosswalk");
+    assert_eq!(
+        all.layers.len(),
+        2,
+        "the MA district is skipped without the crosswalk"
+    );
 }

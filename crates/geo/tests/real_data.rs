@@ -99,7 +99,12 @@ fn every_layer_has_its_districts() {
     );
     assert_eq!(data.report.features(), 1537);
     assert_eq!(data.index.district_count(), 1537);
-    let cd_2013 = data.index.layers().iter().find(|l| l.id == "us/cd/2013").unwrap();
+    let cd_2013 = data
+        .index
+        .layers()
+        .iter()
+        .find(|l| l.id == "us/cd/2013")
+        .unwrap();
     assert_eq!(cd_2013.vintage.map, "2013");
     assert_eq!(cd_2013.kind, DivisionKind::Cd);
 }
@@ -111,7 +116,10 @@ fn burlington_vt_05401_is_in_chittenden_6_2() {
     let (lat, lon): (f64, f64) = (zip[0].lat.parse().unwrap(), zip[0].long.parse().unwrap());
     assert_eq!((lat, lon), (44.484, -73.2199));
     let hits = data.index.lookup(lat, lon);
-    let house: Vec<_> = hits.iter().filter(|h| h.kind == DivisionKind::Sldl).collect();
+    let house: Vec<_> = hits
+        .iter()
+        .filter(|h| h.kind == DivisionKind::Sldl)
+        .collect();
     assert_eq!(house.len(), 1);
     assert_eq!(
         house[0].ocd_id,
@@ -124,8 +132,14 @@ fn burlington_vt_05401_is_in_chittenden_6_2() {
         ids_at(&data.index, lat, lon),
         [
             ("ocd-division/country:us/state:vt/cd:at-large", "us/cd/2013"),
-            ("ocd-division/country:us/state:vt/sldl:chittenden-6-2", "vt/sldl/2012"),
-            ("ocd-division/country:us/state:vt/sldu:chittenden", "vt/sldu/2012"),
+            (
+                "ocd-division/country:us/state:vt/sldl:chittenden-6-2",
+                "vt/sldl/2012"
+            ),
+            (
+                "ocd-division/country:us/state:vt/sldu:chittenden",
+                "vt/sldu/2012"
+            ),
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
@@ -168,8 +182,16 @@ fn pennsylvania_answers_from_both_congressional_maps() {
     assert_eq!(
         cds,
         [
-            ("ocd-division/country:us/state:pa/cd:10", "pa/cd/2018", "2018"),
-            ("ocd-division/country:us/state:pa/cd:4", "us/cd/2013", "2013"),
+            (
+                "ocd-division/country:us/state:pa/cd:10",
+                "pa/cd/2018",
+                "2018"
+            ),
+            (
+                "ocd-division/country:us/state:pa/cd:4",
+                "us/cd/2013",
+                "2013"
+            ),
         ]
     );
     assert_eq!(hits.len(), 4, "plus one house and one senate district");
@@ -185,8 +207,11 @@ fn nebraska_districts_are_senate_districts() {
         .find(|l| l.id.starts_with("ne/"))
         .unwrap();
     assert_eq!(ne.id, "ne/sldu/2012");
-    assert!(ne.districts.iter().all(|d| d.kind == DivisionKind::Sldu
-        && d.ocd_id.starts_with("ocd-division/country:us/state:ne/sldu:")));
+    assert!(ne.districts.iter().all(|d| {
+        d.kind == DivisionKind::Sldu
+            && d.ocd_id
+                .starts_with("ocd-division/country:us/state:ne/sldu:")
+    }));
     assert_eq!(
         ids_at(&data.index, 40.8136, -96.7026), // Lincoln
         [
@@ -208,7 +233,12 @@ fn new_hampshire_floterials_are_reported_and_match_the_catalog() {
         .collect();
     assert_eq!(floterial.len(), 43);
     // Nothing else in the shared data is odd.
-    assert_eq!(data.report.warnings.len(), 43, "{:#?}", data.report.warnings);
+    assert_eq!(
+        data.report.warnings.len(),
+        43,
+        "{:#?}",
+        data.report.warnings
+    );
     // The built-in list agrees with the catalog: the catalog's NH House districts of the 2012
     // plan that have no polygon are exactly these. (Vermont and Massachusetts also have
     // catalog IDs without polygons: districts of their 2022 plans that the catalog leaves
@@ -221,7 +251,12 @@ fn new_hampshire_floterials_are_reported_and_match_the_catalog() {
         .filter(|id| id.contains("/state:nh/"))
         .collect();
     from_catalog.sort_unstable();
-    let mut reported: Vec<&str> = data.report.without_polygon.iter().map(String::as_str).collect();
+    let mut reported: Vec<&str> = data
+        .report
+        .without_polygon
+        .iter()
+        .map(String::as_str)
+        .collect();
     reported.sort_unstable();
     assert_eq!(from_catalog, reported);
 }
@@ -234,7 +269,10 @@ fn massachusetts_districts_have_word_names() {
     assert_eq!(
         found,
         [
-            ("ocd-division/country:us/state:ma/cd:8", Some("Massachusetts 8th")),
+            (
+                "ocd-division/country:us/state:ma/cd:8",
+                Some("Massachusetts 8th")
+            ),
             (
                 "ocd-division/country:us/state:ma/sldl:3rd_suffolk",
                 Some("Third Suffolk")
@@ -245,7 +283,12 @@ fn massachusetts_districts_have_word_names() {
             ),
         ]
     );
-    let ma = data.report.layers.iter().find(|l| l.id == "ma/sldl/2012").unwrap();
+    let ma = data
+        .report
+        .layers
+        .iter()
+        .find(|l| l.id == "ma/sldl/2012")
+        .unwrap();
     assert!(
         ma.districts
             .iter()
@@ -256,7 +299,10 @@ fn massachusetts_districts_have_word_names() {
 #[test]
 fn every_loaded_id_is_in_the_catalog_with_a_name() {
     let Some(data) = loaded() else { return };
-    assert_eq!(data.report.ids_not_in_catalog(&data.catalog), Vec::<&str>::new());
+    assert_eq!(
+        data.report.ids_not_in_catalog(&data.catalog),
+        Vec::<&str>::new()
+    );
     let mut named = data.report.clone();
     named.name_from_catalog(&data.catalog);
     let names: Vec<&str> = named
