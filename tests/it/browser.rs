@@ -292,9 +292,26 @@ async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
         "two submissions on the person page"
     );
     assert!(page.contains("source browser-test"));
-    let divisions = c.find(Locator::Css("#divisions")).await.unwrap().text().await.unwrap();
-    assert!(divisions.contains("ocd-division/country:us/state:vt/sldl:chittenden-6-2"), "{divisions}");
-    assert_eq!(c.find(Locator::Css("#location-accuracy")).await.unwrap().text().await.unwrap(), "approximate");
+    let divisions = c
+        .find(Locator::Css("#divisions"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        divisions.contains("ocd-division/country:us/state:vt/sldl:chittenden-6-2"),
+        "{divisions}"
+    );
+    assert_eq!(
+        c.find(Locator::Css("#location-accuracy"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "approximate"
+    );
     browser
         .screenshot(&shots().join("person.png"))
         .await

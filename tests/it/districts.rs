@@ -12,42 +12,110 @@ async fn zip_05401_resolves_to_chittenden_6_2_and_the_list_filters_by_it() {
     load_boundaries(&app, &vermont_boundaries()).await;
     app.staff("org@example.org", "organizer", PW).await;
     let org = app.login("org@example.org", PW).await;
-    app.sign_up(&[("given_name", "Val"), ("email", "val@example.org"), ("postal_code", "05401"), ("interest", "run")]).await;
-    app.sign_up(&[("given_name", "Col"), ("email", "col@example.org"), ("postal_code", "43215"), ("interest", "run")]).await;
+    app.sign_up(&[
+        ("given_name", "Val"),
+        ("email", "val@example.org"),
+        ("postal_code", "05401"),
+        ("interest", "run"),
+    ])
+    .await;
+    app.sign_up(&[
+        ("given_name", "Col"),
+        ("email", "col@example.org"),
+        ("postal_code", "43215"),
+        ("interest", "run"),
+    ])
+    .await;
 
     let (people, _) = app
         .store
-        .list_people(&downballot_store::PeopleFilter { division: Some(CHITTENDEN_6_2.into()), ..Default::default() }, 10, 0)
+        .list_people(
+            &downballot_store::PeopleFilter {
+                division: Some(CHITTENDEN_6_2.into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
         .await
         .unwrap();
-    assert_eq!(people.iter().map(|p| p.given_name.as_str()).collect::<Vec<_>>(), ["Val"]);
+    assert_eq!(
+        people
+            .iter()
+            .map(|p| p.given_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Val"]
+    );
     let id = people[0].person_id;
     let d = app.store.person_detail(id).await.unwrap().unwrap();
     let (lat, lon, accuracy) = d.location.clone().expect("located at sign-up");
     assert_eq!(accuracy, "approximate");
-    assert!((lat - 44.48).abs() < 0.05 && (lon + 73.22).abs() < 0.05, "ZIP centroid {lat},{lon}");
-    let house = d.divisions.iter().find(|x| x.kind == "sldl").expect("a house district");
+    assert!(
+        (lat - 44.48).abs() < 0.05 && (lon + 73.22).abs() < 0.05,
+        "ZIP centroid {lat},{lon}"
+    );
+    let house = d
+        .divisions
+        .iter()
+        .find(|x| x.kind == "sldl")
+        .expect("a house district");
     assert_eq!(house.ocd_id, CHITTENDEN_6_2);
     assert!(!house.map.is_empty(), "says which map");
 
-    let page = app.get_as(&format!("/staff/people/{id}"), &org).await.text().await.unwrap();
-    assert!(page.contains(CHITTENDEN_6_2), "the person page shows the district");
+    let page = app
+        .get_as(&format!("/staff/people/{id}"), &org)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(CHITTENDEN_6_2),
+        "the person page shows the district"
+    );
     assert!(page.contains(r#"<strong id="location-accuracy">approximate</strong>"#));
     let encoded: String = url_encode(CHITTENDEN_6_2);
-    let list = app.get_as(&format!("/staff/people?division={encoded}"), &org).await.text().await.unwrap();
-    assert!(list.contains(r#"<span id="result-count">1</span>"#), "filtered list");
-    let csv = app.get_as(&format!("/staff/people/export.csv?division={encoded}"), &org).await.text().await.unwrap();
+    let list = app
+        .get_as(&format!("/staff/people?division={encoded}"), &org)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(r#"<span id="result-count">1</span>"#),
+        "filtered list"
+    );
+    let csv = app
+        .get_as(
+            &format!("/staff/people/export.csv?division={encoded}"),
+            &org,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(csv.lines().count(), 2);
     assert!(csv.contains("val@example.org"));
 
     // The Ohio sign-up has a point but no Vermont district.
     let col = app
         .store
-        .list_people(&downballot_store::PeopleFilter { q: Some("col".into()), ..Default::default() }, 1, 0)
+        .list_people(
+            &downballot_store::PeopleFilter {
+                q: Some("col".into()),
+                ..Default::default()
+            },
+            1,
+            0,
+        )
         .await
         .unwrap()
         .0;
-    let cd = app.store.person_detail(col[0].person_id).await.unwrap().unwrap();
+    let cd = app
+        .store
+        .person_detail(col[0].person_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(cd.location.is_some() && cd.divisions.is_empty());
 }
 
@@ -64,9 +132,21 @@ async fn browser_coordinates_are_precise() {
         ("longitude", "-73.2121"),
     ])
     .await;
-    let (people, _) = app.store.list_people(&Default::default(), 1, 0).await.unwrap();
-    let (lat, lon, accuracy) = app.store.person_location(people[0].person_id).await.unwrap().unwrap();
-    assert_eq!((lat, lon, accuracy.as_str()), (44.4759, -73.2121, "precise"));
+    let (people, _) = app
+        .store
+        .list_people(&Default::default(), 1, 0)
+        .await
+        .unwrap();
+    let (lat, lon, accuracy) = app
+        .store
+        .person_location(people[0].person_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (lat, lon, accuracy.as_str()),
+        (44.4759, -73.2121, "precise")
+    );
 }
 
 fn url_encode(s: &str) -> String {
@@ -94,9 +174,17 @@ fn cli_import_lookup_and_reassign() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        let (o, e) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
         assert!(out.status.success(), "{args:?} failed: {e}");
         (o, e)
     };
@@ -114,12 +202,29 @@ fn cli_import_lookup_and_reassign() {
     assert!(err.contains("map:"), "the maps used are reported: {err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "id,division,accuracy");
-    assert_eq!(lines[1], "a,,precise", "a point in no district gives one row with an empty division");
-    assert!(lines.iter().any(|l| *l == format!("b,{CHITTENDEN_6_2},precise")), "{out}");
+    assert_eq!(
+        lines[1], "a,,precise",
+        "a point in no district gives one row with an empty division"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| *l == format!("b,{CHITTENDEN_6_2},precise")),
+        "{out}"
+    );
     let (out, _) = run(&["geo", "lookup"], "id,zip\nz,05401\n");
-    assert!(out.contains(&format!("z,{CHITTENDEN_6_2},approximate")), "{out}");
-    let (out, _) = run(&["geo", "lookup", "--boundaries", vt.to_str().unwrap()], "id,zip\nz,05401\n");
-    assert!(out.contains(&format!("z,{CHITTENDEN_6_2},approximate")), "{out}");
+    assert!(
+        out.contains(&format!("z,{CHITTENDEN_6_2},approximate")),
+        "{out}"
+    );
+    let (out, _) = run(
+        &["geo", "lookup", "--boundaries", vt.to_str().unwrap()],
+        "id,zip\nz,05401\n",
+    );
+    assert!(
+        out.contains(&format!("z,{CHITTENDEN_6_2},approximate")),
+        "{out}"
+    );
 
     let (out, _) = run(&["geo", "reassign"], "");
     assert!(out.contains("re-resolved 2 people"), "{out}");

@@ -206,8 +206,11 @@ pub fn vermont_boundaries() -> std::path::PathBuf {
     match shared_data() {
         Some(d) => d.join("districts/states/VT"),
         None => {
-            eprintln!("shared data not found: using the Burlington fixture instead of Vermont's real districts");
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/districts/vt-burlington.geojson")
+            eprintln!(
+                "shared data not found: using the Burlington fixture instead of Vermont's real districts"
+            );
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/districts/vt-burlington.geojson")
         }
     }
 }
@@ -220,8 +223,16 @@ pub async fn load_boundaries(app: &TestApp, path: &std::path::Path) {
         .unwrap()
         .expect("load boundaries");
     let rows = downballot_web::districts::boundary_rows(&report, &path.display().to_string());
-    app.store.replace_layers(&rows, now_millis()).await.expect("store boundaries");
-    assert!(app.districts.refresh(&app.store).await.expect("refresh index"));
+    app.store
+        .replace_layers(&rows, now_millis())
+        .await
+        .expect("store boundaries");
+    assert!(
+        app.districts
+            .refresh(&app.store)
+            .await
+            .expect("refresh index")
+    );
 }
 
 /// A checked sign-up from form pairs, for store-level tests.

@@ -11,6 +11,8 @@ mod conformance;
 mod crash;
 /// People resolved to districts; the geo CLI.
 mod districts;
+/// The district index against PostGIS's ST_Covers on random points.
+mod geo_postgis;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
 /// SIGTERM mid-load: in-flight commits finish, the process exits 0.

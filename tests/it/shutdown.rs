@@ -51,7 +51,12 @@ async fn sigterm_mid_load_finishes_in_flight_commits() {
                 let email = format!("term-{t}-{n}@example.org");
                 let res = client
                     .post(format!("http://{addr}/join"))
-                    .form(&[("given_name", "T"), ("email", email.as_str()), ("postal_code", "05401"), ("interest", "run")])
+                    .form(&[
+                        ("given_name", "T"),
+                        ("email", email.as_str()),
+                        ("postal_code", "05401"),
+                        ("interest", "run"),
+                    ])
                     .send()
                     .await;
                 match res {
@@ -65,13 +70,22 @@ async fn sigterm_mid_load_finishes_in_flight_commits() {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let before = acked.lock().unwrap().len();
-    assert!(before >= 100, "only {before} sign-ups before the signal: the load did not run");
+    assert!(
+        before >= 100,
+        "only {before} sign-ups before the signal: the load did not run"
+    );
     Command::new("sh")
         .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .expect("send SIGTERM");
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
-    assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
@@ -85,6 +99,11 @@ async fn sigterm_mid_load_finishes_in_flight_commits() {
         .map(Result::unwrap)
         .collect();
     let lost: Vec<_> = acked.difference(&stored).collect();
-    println!("SIGTERM: {} acknowledged, {} stored, {} lost", acked.len(), stored.len(), lost.len());
+    println!(
+        "SIGTERM: {} acknowledged, {} stored, {} lost",
+        acked.len(),
+        stored.len(),
+        lost.len()
+    );
     assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
 }

@@ -154,7 +154,10 @@ async fn form_is_accessible_and_bilingual() {
         assert!(html.contains(&format!(r#"name="{c}""#)));
     }
     assert!(html.contains(r#"name="viewport""#));
-    assert!(html.contains(r#"<div id="locate" hidden>"#), "the location button is hidden unless JavaScript shows it");
+    assert!(
+        html.contains(r#"<div id="locate" hidden>"#),
+        "the location button is hidden unless JavaScript shows it"
+    );
 
     let es = app.get("/join?lang=es").await.text().await.unwrap();
     assert!(es.contains(r#"<html lang="es">"#));
