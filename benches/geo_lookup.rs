@@ -257,7 +257,10 @@ fn state_boxes(report: &LoadReport) -> Vec<[f64; 4]> {
 /// `n` points `(lon, lat)` uniform over the union of `boxes`: a box chosen by area, a point in
 /// it, kept with probability 1 / (boxes holding it) so overlaps are not oversampled.
 fn random_points(boxes: &[[f64; 4]], n: usize, rng: &mut Rng) -> Vec<(f64, f64)> {
-    let areas: Vec<f64> = boxes.iter().map(|b| (b[2] - b[0]) * (b[3] - b[1])).collect();
+    let areas: Vec<f64> = boxes
+        .iter()
+        .map(|b| (b[2] - b[0]) * (b[3] - b[1]))
+        .collect();
     let total: f64 = areas.iter().sum();
     let mut points = Vec::with_capacity(n);
     while points.len() < n {

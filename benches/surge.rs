@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --bench surge -- [--backend sqlite|postgres|both] [--runs N] [--seconds S]
 //!                              [--connections C] [--worker-threads LIST] [--client-threads T]
+//!                              [--keep] [--postgres-url URL]
 //! ```
 //!
 //! For every backend, every server worker-thread count in LIST (comma-separated, default `2`)
@@ -69,10 +70,15 @@ struct Options {
     worker_threads: Vec<usize>,
     client_threads: usize,
     bin: PathBuf,
+    /// Keep each run's temp dir (SQLite file, server log) instead of deleting it.
+    keep: bool,
+    /// Use this PostgreSQL server instead of a throwaway one: a URL of a database the role can
+    /// run CREATE DATABASE from; each run gets a new database beside it.
+    postgres_url: Option<String>,
 }
 
 const USAGE: &str = "usage: surge [--backend sqlite|postgres|both] [--runs N] [--seconds S] \
-[--connections C] [--worker-threads 2|1,2] [--client-threads T]";
+[--connections C] [--worker-threads 2|1,2] [--client-threads T] [--keep] [--postgres-url URL]";
 
 fn parse_options() -> Result<Options> {
     let mut o = Options {
@@ -82,6 +88,8 @@ fn parse_options() -> Result<Options> {
         connections: 64,
         worker_threads: vec![2],
         client_threads: 1,
+        keep: false,
+        postgres_url: None,
         bin: std::env::var_os("DOWNBALLOT_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -124,6 +132,8 @@ fn parse_options() -> Result<Options> {
                     .collect::<Result<_, _>>()
                     .context("--worker-threads")?;
             }
+            "--keep" => o.keep = true,
+            "--postgres-url" => o.postgres_url = Some(value()?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -232,7 +242,12 @@ async fn run_all(o: &Options) -> Result<bool> {
         o.worker_threads,
         o.client_threads
     );
-    let postgres = if o.backends.contains(&Backend::Postgres) {
+    let postgres = if !o.backends.contains(&Backend::Postgres) {
+        None
+    } else if let Some(url) = &o.postgres_url {
+        println!("surge: PostgreSQL at {url} (a new database per run)");
+        Some(Postgres::External(url.clone()))
+    } else {
         let started = Instant::now();
         let pg = tokio::task::spawn_blocking(pg::TempPostgres::start)
             .await?
@@ -242,9 +257,7 @@ async fn run_all(o: &Options) -> Result<bool> {
             pg.port(),
             started.elapsed().as_secs_f64()
         );
-        Some(pg)
-    } else {
-        None
+        Some(Postgres::Temp(pg))
     };
 
     let mut results = Vec::new();
@@ -353,7 +366,7 @@ async fn one_run(
     backend: Backend,
     workers: usize,
     run: usize,
-    postgres: Option<&pg::TempPostgres>,
+    postgres: Option<&Postgres>,
 ) -> Result<RunResult> {
     let dir = tempfile::Builder::new()
         .prefix("downballot-surge-")
@@ -416,6 +429,9 @@ async fn one_run(
         if rows < accepted {
             lost = lost.max(accepted - rows);
         }
+    }
+    if o.keep {
+        println!("surge: kept {}", dir.keep().display());
     }
     let mut others = join.statuses.clone();
     others.remove(&303);
@@ -763,6 +779,52 @@ fn stored_sqlite(path: &Path) -> Result<Vec<String>> {
         .map(|r| r.map(Option::unwrap_or_default))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Where PostgreSQL runs come from.
+enum Postgres {
+    /// A cluster started for this bench (`tests/it/support/pg.rs`).
+    Temp(pg::TempPostgres),
+    /// `--postgres-url`: an existing server.
+    External(String),
+}
+
+impl Postgres {
+    async fn create_database(&self) -> Result<String> {
+        let url = match self {
+            Postgres::Temp(pg) => return pg.create_database().await,
+            Postgres::External(url) => url,
+        };
+        let (base, query) = url
+            .split_once('?')
+            .map_or((url.as_str(), ""), |(b, q)| (b, q));
+        let (server, _) = base
+            .rsplit_once('/')
+            .filter(|(server, _)| server.contains("//"))
+            .ok_or_else(|| {
+                anyhow!("--postgres-url needs a database: postgres://USER@HOST:PORT/DB")
+            })?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("surge_{}_{nanos}", std::process::id());
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        let conn = tokio::spawn(connection);
+        let created = client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .with_context(|| format!("CREATE DATABASE {name}"));
+        drop(client);
+        let _ = conn.await;
+        created?;
+        Ok(if query.is_empty() {
+            format!("{server}/{name}")
+        } else {
+            format!("{server}/{name}?{query}")
+        })
+    }
 }
 
 async fn stored_postgres(url: &str) -> Result<Vec<String>> {
