@@ -74,7 +74,15 @@ pub fn normalize_multiline(s: &str) -> String {
 /// NFC, then trim. Trimming only removes whitespace, which never composes with a neighbour,
 /// so the result is still NFC and running the whole clean-up again changes nothing.
 fn compose(s: &str) -> String {
-    let composed: String = s.nfc().collect();
+    // Most input is already NFC (all ASCII is): the quick check answers that without
+    // allocating, and only the rest goes through the composer.
+    let composed: String = if unicode_normalization::is_nfc_quick(s.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        s.to_owned()
+    } else {
+        s.nfc().collect()
+    };
     let trimmed = composed.trim();
     if trimmed.len() == composed.len() {
         composed

@@ -9,22 +9,23 @@ use crate::model::*;
 use crate::value::{Statement, Value};
 
 /// Inserts of one person's divisions.
+pub(crate) const DIVISION_INSERT: &str = "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT DO NOTHING";
+
+pub(crate) fn division_params(id: Uuid, d: &DivisionRef) -> Vec<Value> {
+    vec![
+        id.into(),
+        d.ocd_id.clone().into(),
+        d.kind.clone().into(),
+        d.layer_id.clone().into(),
+        d.map.clone().into(),
+    ]
+}
+
 pub(crate) fn division_inserts(id: Uuid, divisions: &[DivisionRef]) -> Vec<Statement> {
     divisions
         .iter()
-        .map(|d| {
-            Statement::new(
-                "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT DO NOTHING",
-                vec![
-                    id.into(),
-                    d.ocd_id.clone().into(),
-                    d.kind.clone().into(),
-                    d.layer_id.clone().into(),
-                    d.map.clone().into(),
-                ],
-            )
-        })
+        .map(|d| Statement::new(DIVISION_INSERT, division_params(id, d)))
         .collect()
 }
 

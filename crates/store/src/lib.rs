@@ -97,10 +97,9 @@ enum Backend {
     Postgres(postgres::PgBackend),
 }
 
-enum WriterHandle {
-    Thread(std::thread::JoinHandle<()>),
-    Task(tokio::task::JoinHandle<()>),
-}
+/// The writer runs on a thread of its own for both backends: its commits never wait behind
+/// request handlers for a turn on the runtime's workers.
+struct WriterHandle(std::thread::JoinHandle<()>);
 
 struct Inner {
     backend: Backend,
@@ -124,12 +123,12 @@ impl Store {
                 let b = tokio::task::spawn_blocking(move || sqlite::SqliteBackend::open(&path))
                     .await??;
                 let h = b.spawn_writer(rx)?;
-                (Backend::Sqlite(b), WriterHandle::Thread(h))
+                (Backend::Sqlite(b), WriterHandle(h))
             }
             DatabaseUrl::Postgres(url) => {
                 let b = postgres::PgBackend::open(url).await?;
-                let h = b.spawn_writer(rx);
-                (Backend::Postgres(b), WriterHandle::Task(h))
+                let h = b.spawn_writer(rx)?;
+                (Backend::Postgres(b), WriterHandle(h))
             }
         };
         Ok(Store {
@@ -197,14 +196,8 @@ impl Store {
             jobs.take();
         }
         let handle = self.inner.writer.lock().ok().and_then(|mut h| h.take());
-        match handle {
-            Some(WriterHandle::Thread(h)) => {
-                let _ = tokio::task::spawn_blocking(move || h.join()).await;
-            }
-            Some(WriterHandle::Task(h)) => {
-                let _ = h.await;
-            }
-            None => {}
+        if let Some(WriterHandle(h)) = handle {
+            let _ = tokio::task::spawn_blocking(move || h.join()).await;
         }
     }
 

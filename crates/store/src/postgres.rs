@@ -85,23 +85,31 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 
 pub struct PgBackend {
     pool: Pool,
+    /// Kept for the writer's own connection.
+    config: Box<tokio_postgres::Config>,
+}
+
+fn pool(config: &tokio_postgres::Config, size: usize) -> Result<Pool> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .context("building the PostgreSQL pool")
 }
 
 impl PgBackend {
     pub async fn open(url: &str) -> Result<Self> {
         let config = tokio_postgres::Config::from_str(url).context("parsing the PostgreSQL URL")?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(16)
-            .build()
-            .context("building the PostgreSQL pool")?;
-        let backend = Self { pool };
+        let backend = Self {
+            pool: pool(&config, 16)?,
+            config: Box::new(config),
+        };
         backend.migrate().await?;
         Ok(backend)
     }
@@ -199,9 +207,19 @@ impl PgBackend {
         Ok(counts)
     }
 
-    pub fn spawn_writer(&self, jobs: JobReceiver) -> tokio::task::JoinHandle<()> {
-        let pool = self.pool.clone();
-        tokio::spawn(writer_loop(pool, jobs))
+    /// Starts the group-commit writer: a thread with its own single-threaded runtime and its
+    /// own connection, so each round trip of a batch resumes at once instead of queueing
+    /// behind request handlers on the shared runtime.
+    pub fn spawn_writer(&self, jobs: JobReceiver) -> Result<std::thread::JoinHandle<()>> {
+        let pool = pool(&self.config, 1)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("building the PostgreSQL writer's runtime")?;
+        std::thread::Builder::new()
+            .name("pg-writer".into())
+            .spawn(move || runtime.block_on(writer_loop(pool, jobs)))
+            .context("starting the PostgreSQL writer thread")
     }
 }
 
@@ -262,18 +280,33 @@ async fn write_batch(pool: &Pool, batch: Batch, size: usize) {
 async fn commit_items(pool: &Pool, items: &[NewSubmission]) -> Result<Plan> {
     let mut client = pool.get().await.context("connecting to PostgreSQL")?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-        .await?;
-    let keys = fold::keys(items);
-    let kinds: Vec<&str> = keys.iter().map(|k| k.0).collect();
-    let values: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
-    let rows = tx
-        .query(
-            "SELECT i.kind, i.value, i.person_id FROM person_identity i \
-             JOIN UNNEST($1::text[], $2::text[]) AS k(kind, value) \
-             ON i.kind = k.kind AND i.value = k.value",
-            &[&kinds, &values],
+    // The lock that serializes folding across `serve` processes, and custom plans for this
+    // transaction: a generic plan made while a table was small would keep scanning the whole
+    // table for every batch as a surge fills it.
+    let lock = tx
+        .prepare_cached(
+            "SELECT pg_advisory_xact_lock($1), set_config('plan_cache_mode', 'force_custom_plan', true)",
         )
+        .await?;
+    tx.execute(&lock, &[&WRITE_LOCK]).await?;
+    let keys = fold::keys(items);
+    let of_kind = |kind: &str| -> Vec<&str> {
+        keys.iter()
+            .filter(|k| k.0 == kind)
+            .map(|k| k.1.as_str())
+            .collect()
+    };
+    // One index probe per key on the primary key (kind, value): `= ANY` keeps the planner on
+    // the index even before the table's statistics have caught up with a surge.
+    let lookup = tx
+        .prepare_cached(
+            "SELECT kind, value, person_id FROM person_identity \
+             WHERE (kind = 'email' AND value = ANY($1::text[])) \
+                OR (kind = 'phone' AND value = ANY($2::text[]))",
+        )
+        .await?;
+    let rows = tx
+        .query(&lookup, &[&of_kind("email"), &of_kind("phone")])
         .await?;
     let mut existing: HashMap<IdentityKey, Uuid> = HashMap::new();
     for r in rows {
@@ -287,12 +320,23 @@ async fn commit_items(pool: &Pool, items: &[NewSubmission]) -> Result<Plan> {
     Ok(plan)
 }
 
+/// Runs a statement prepared once per connection (deadpool keeps the cache): the writer's
+/// statements are parsed and planned by the server once, not on every batch.
+async fn run(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.execute(&statement, params).await?)
+}
+
 /// Columns as arrays, one `UNNEST` parameter each.
 fn column<T, U: ToSql + Sync + 'static>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
 }
 
-async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> {
+async fn apply(tx: &deadpool_postgres::Transaction<'_>, plan: &Plan) -> Result<()> {
     let p: Vec<_> = plan.persons.iter().map(|(_, p)| p).collect();
     if !p.is_empty() {
         let sql = format!(
@@ -304,7 +348,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
             sql::PERSON_INSERT_COLUMNS,
             sql::PERSON_ON_CONFLICT
         );
-        tx.execute(
+        run(
+            tx,
             &sql,
             &[
                 &column(&p, |x| x.person_id),
@@ -340,7 +385,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
     }
     let ids = &plan.identities;
     if !ids.is_empty() {
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO person_identity (kind, value, person_id, created_at) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::uuid[], $4::bigint[]) ON CONFLICT DO NOTHING",
             &[
@@ -362,7 +408,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
              $18::text[], $19::text[], $20::text[], $21::bigint[], $22::bool[], $23::bool[], $24::bool[])",
             sql::SUBMISSION_INSERT_COLUMNS
         );
-        tx.execute(
+        run(
+            tx,
             &sql,
             &[
                 &column(s, |x| x.submission_id),
@@ -396,7 +443,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
     }
     let c = &plan.consents;
     if !c.is_empty() {
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO consent (consent_id, person_id, submission_id, channel, granted, text, text_version, lang, recorded_at) \
              SELECT a, b, c, d, TRUE, e, f, g, h FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], \
              $5::text[], $6::text[], $7::text[], $8::bigint[]) AS t(a, b, c, d, e, f, g, h)",
@@ -421,7 +469,7 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
             sql::placeholders(6)
         );
         let params = sql::merge_params(m);
-        tx.execute(&sql, &refs(&params))
+        run(tx, &sql, &refs(&params))
             .await
             .context("inserting merge candidates")?;
     }
@@ -432,7 +480,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
         .map(|d| d.0)
         .collect();
     if !old.is_empty() {
-        tx.execute(
+        run(
+            tx,
             "DELETE FROM person_division WHERE person_id = ANY($1)",
             &[&old],
         )
@@ -445,7 +494,8 @@ async fn apply(tx: &tokio_postgres::Transaction<'_>, plan: &Plan) -> Result<()> 
         .flat_map(|(id, _, ds)| ds.iter().map(move |d| (*id, d)))
         .collect();
     if !rows.is_empty() {
-        tx.execute(
+        run(
+            tx,
             "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) \
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING",
             &[

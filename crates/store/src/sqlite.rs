@@ -2,7 +2,8 @@
 //!
 //! Durability: WAL with `synchronous=FULL`, so a committed transaction survives power loss.
 //! Throughput: the writer takes every queued job at once, writes them in one transaction and
-//! fsyncs once; each job runs in a savepoint, so one bad job cannot take others down with it.
+//! fsyncs once; a job that fails is rolled back alone (the batch is retried with a savepoint per
+//! job), so one bad job cannot take others down with it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -66,7 +67,8 @@ fn open_connection(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -16384;
+         PRAGMA temp_store = MEMORY;",
     )
     .context("setting SQLite pragmas")?;
     Ok(conn)
@@ -261,29 +263,17 @@ fn writer_loop(mut conn: Connection, mut jobs: JobReceiver) {
 
 fn write_batch(conn: &mut Connection, batch: Batch, size: usize) {
     let started = std::time::Instant::now();
-    let mut results = Vec::with_capacity(batch.len());
-    let committed = (|| -> Result<()> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for job in &batch {
-            // Each job in a savepoint: a job that fails leaves no trace and others still commit.
-            tx.execute_batch("SAVEPOINT job")?;
-            let job_result = plan_job(&tx, &job.items).and_then(|plan| {
-                apply(&tx, &plan)?;
-                Ok(plan.outcomes)
-            });
-            if job_result.is_ok() {
-                tx.execute_batch("RELEASE job")?;
-            } else {
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
-            }
-            results.push(job_result);
-        }
-        tx.commit()?;
-        Ok(())
-    })();
+    // Fast path: every job in one transaction without savepoints (a savepoint makes SQLite copy
+    // each page it touches to a sub-journal). Jobs almost never fail; when one does, the whole
+    // transaction is rolled back and the batch is written again with a savepoint per job, so
+    // the failing job leaves no trace and the others still commit.
+    let committed = match write_jobs(conn, &batch, false) {
+        Ok(results) if results.iter().all(Result::is_ok) => Ok(results),
+        Ok(_) | Err(_) => write_jobs(conn, &batch, true),
+    };
     crate::writer::record_batch(size, started.elapsed());
     match committed {
-        Ok(()) => {
+        Ok(results) => {
             for (job, result) in batch.into_iter().zip(results) {
                 let _ = job.reply.send(result.map_err(Into::into));
             }
@@ -299,6 +289,37 @@ fn write_batch(conn: &mut Connection, batch: Batch, size: usize) {
             }
         }
     }
+}
+
+type JobResults = Vec<Result<Vec<crate::model::SubmitOutcome>>>;
+
+/// Writes the batch in one transaction. Without `isolate`, the first failing job stops the
+/// batch and the transaction is rolled back (nothing committed); with it, each job runs in a
+/// savepoint and a failing one is rolled back alone. Commits only when it returns `Ok`.
+fn write_jobs(conn: &mut Connection, batch: &Batch, isolate: bool) -> Result<JobResults> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        if isolate {
+            tx.execute_batch("SAVEPOINT job")?;
+        }
+        let job_result = plan_job(&tx, &job.items).and_then(|plan| {
+            apply(&tx, &plan)?;
+            Ok(plan.outcomes)
+        });
+        match (&job_result, isolate) {
+            (Ok(_), true) => tx.execute_batch("RELEASE job")?,
+            (Err(_), true) => tx.execute_batch("ROLLBACK TO job; RELEASE job")?,
+            (Err(_), false) => {
+                results.push(job_result);
+                return Ok(results); // dropping `tx` rolls back
+            }
+            (Ok(_), false) => {}
+        }
+        results.push(job_result);
+    }
+    tx.commit()?;
+    Ok(results)
 }
 
 fn plan_job(conn: &Connection, items: &[crate::model::NewSubmission]) -> Result<Plan> {
@@ -330,38 +351,56 @@ fn insert_sql(table: &str, columns: &str, tail: &str) -> String {
     ))
 }
 
+/// The writer's statements, built once: `prepare_cached` looks them up by text.
+struct WriterSql {
+    person: String,
+    identity: String,
+    submission: String,
+    consent: String,
+    merge: String,
+    division: String,
+}
+
+fn writer_sql() -> &'static WriterSql {
+    static SQL: std::sync::OnceLock<WriterSql> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| WriterSql {
+        person: insert_sql(
+            "person",
+            sql::PERSON_INSERT_COLUMNS,
+            sql::PERSON_ON_CONFLICT,
+        ),
+        identity: insert_sql(
+            "person_identity",
+            sql::IDENTITY_INSERT_COLUMNS,
+            "ON CONFLICT DO NOTHING",
+        ),
+        submission: insert_sql("submission", sql::SUBMISSION_INSERT_COLUMNS, ""),
+        consent: insert_sql("consent", sql::CONSENT_INSERT_COLUMNS, ""),
+        merge: insert_sql(
+            "merge_candidate",
+            sql::MERGE_INSERT_COLUMNS,
+            "ON CONFLICT DO NOTHING",
+        ),
+        division: sqlite_sql(crate::districts::DIVISION_INSERT),
+    })
+}
+
 fn apply(conn: &Connection, plan: &Plan) -> Result<()> {
-    let person = insert_sql(
-        "person",
-        sql::PERSON_INSERT_COLUMNS,
-        sql::PERSON_ON_CONFLICT,
-    );
+    let q = writer_sql();
     for (_, p) in &plan.persons {
-        exec(conn, &person, sql::person_params(p))?;
+        exec(conn, &q.person, sql::person_params(p))?;
     }
-    let identity = insert_sql(
-        "person_identity",
-        sql::IDENTITY_INSERT_COLUMNS,
-        "ON CONFLICT DO NOTHING",
-    );
     for i in &plan.identities {
-        exec(conn, &identity, sql::identity_params(i))?;
+        exec(conn, &q.identity, sql::identity_params(i))?;
     }
-    let submission = insert_sql("submission", sql::SUBMISSION_INSERT_COLUMNS, "");
     for s in &plan.submissions {
-        exec(conn, &submission, sql::submission_params(s))?;
+        exec(conn, &q.submission, sql::submission_params(s))?;
     }
-    let consent = insert_sql("consent", sql::CONSENT_INSERT_COLUMNS, "");
     for c in &plan.consents {
-        exec(conn, &consent, sql::consent_params(c))?;
+        exec(conn, &q.consent, sql::consent_params(c))?;
     }
-    let merge = insert_sql(
-        "merge_candidate",
-        sql::MERGE_INSERT_COLUMNS,
-        "ON CONFLICT DO NOTHING",
-    );
     for m in &plan.merge_candidates {
-        exec(conn, &merge, sql::merge_params(m))?;
+        exec(conn, &q.merge, sql::merge_params(m))?;
     }
     for (person_id, new, divisions) in &plan.divisions {
         if !new {
@@ -371,8 +410,12 @@ fn apply(conn: &Connection, plan: &Plan) -> Result<()> {
                 vec![(*person_id).into()],
             )?;
         }
-        for statement in crate::districts::division_inserts(*person_id, divisions) {
-            exec(conn, &sqlite_sql(&statement.sql), statement.params)?;
+        for d in divisions {
+            exec(
+                conn,
+                &q.division,
+                crate::districts::division_params(*person_id, d),
+            )?;
         }
     }
     Ok(())
