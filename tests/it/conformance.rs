@@ -17,6 +17,7 @@ both_backends!(
     dashboard_counts_by_state_and_day,
     export_streams_every_matching_person,
     concurrent_signups_all_commit_in_groups,
+    a_failing_signup_is_rolled_back_alone,
     staff_sessions_and_audit_log,
     import_batches_fold_within_the_batch,
     locations_and_divisions_follow_the_newest_signup,
@@ -591,6 +592,81 @@ async fn concurrent_signups_all_commit_in_groups(db: Db) {
         assert!(stored.contains(&id));
     }
     assert_eq!(store.counts().await.unwrap(), (300, 300));
+}
+
+/// A database error in one sign-up of a group commit: that one is refused and leaves nothing,
+/// every other one in the same batch is committed and acknowledged.
+async fn a_failing_signup_is_rolled_back_alone(db: Db) {
+    let (url, _dir) = crate::helpers::database(db).await;
+    let store = downballot_store::Store::open(&url)
+        .await
+        .expect("open store");
+    // A real error from the database itself: a trigger that refuses one given name.
+    match &url {
+        downballot_store::DatabaseUrl::Sqlite(path) => {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(
+                    "CREATE TRIGGER refuse_doomed BEFORE INSERT ON submission \
+                     WHEN NEW.given_name = 'Doomed' BEGIN SELECT RAISE(ABORT, 'doomed'); END;",
+                )
+                .unwrap();
+        }
+        downballot_store::DatabaseUrl::Postgres(url) => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(
+                    "CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN IF NEW.given_name = 'Doomed' THEN RAISE EXCEPTION 'doomed'; END IF; \
+                     RETURN NEW; END $$; \
+                     CREATE TRIGGER refuse_doomed BEFORE INSERT ON submission \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_doomed();",
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = if i % 10 == 3 { "Doomed" } else { "Fine" };
+            let email = format!("f{i}@example.org");
+            let result = store
+                .submit(submission(&[
+                    ("given_name", name),
+                    ("email", &email),
+                    ("postal_code", "05401"),
+                    ("interest", "run"),
+                ]))
+                .await;
+            (name, result)
+        }));
+    }
+    let mut acknowledged = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            ("Doomed", result) => assert!(result.is_err(), "a doomed sign-up was acknowledged"),
+            (_, result) => {
+                acknowledged.push(result.expect("a fine sign-up was refused").submission_id)
+            }
+        }
+    }
+    assert_eq!(acknowledged.len(), 180);
+    let stored = store.submission_ids().await.unwrap();
+    assert_eq!(
+        stored.len(),
+        180,
+        "the refused sign-ups left nothing behind"
+    );
+    for id in acknowledged {
+        assert!(stored.contains(&id));
+    }
+    // No person or identity half-written for the refused ones.
+    assert_eq!(store.counts().await.unwrap(), (180, 180));
 }
 
 async fn staff_sessions_and_audit_log(db: Db) {
