@@ -3,10 +3,11 @@
 //! SQLite file and against PostgreSQL.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::helpers::{process_client as client, start_server, wait_healthy};
 
 /// Concurrent clients posting sign-ups.
 const CLIENTS: usize = 32;
@@ -14,61 +15,6 @@ const CLIENTS: usize = 32;
 const LOAD: Duration = Duration::from_millis(1500);
 /// Below this many acknowledged sign-ups before the kill, the test proves nothing.
 const MIN_ACKED: usize = 200;
-
-/// Starts the debug `downballot serve` on 127.0.0.1 with an OS-chosen port; returns the child
-/// and the address it printed.
-fn start_server(database: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_downballot"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-        .env("DOWNBALLOT_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn downballot serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server prints its address before anything else on stdout")
-            .expect("utf-8 line");
-        if let Some(addr) = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-        {
-            break addr.to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
-
-async fn wait_healthy(client: &reqwest::Client, addr: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{addr}/healthz did not answer 200 within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
 
 async fn sign_up(client: &reqwest::Client, addr: &str, email: &str) -> reqwest::Result<u16> {
     let res = client

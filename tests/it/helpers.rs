@@ -1,5 +1,6 @@
 //! Fixtures: a running app on port 0 with its own database, sign-up builders, staff sign-in.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 
 use downballot_domain::signup::{SignupInput, parse_signup};
@@ -261,4 +262,60 @@ pub fn submission(pairs: &[(&str, &str)]) -> NewSubmission {
         consents,
         location: None,
     }
+}
+
+/// Starts the debug `downballot serve` on 127.0.0.1 with an OS-chosen port; returns the child
+/// and the address it printed.
+pub fn start_server(database: &str) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_downballot"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .env("DOWNBALLOT_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("spawn downballot serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address before anything else on stdout")
+            .expect("utf-8 line");
+        if let Some(addr) = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+        {
+            break addr.to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+pub async fn wait_healthy(client: &reqwest::Client, addr: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{addr}/healthz did not answer 200 within 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A client for a server process: no redirects followed, a 30 s timeout.
+pub fn process_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
 }

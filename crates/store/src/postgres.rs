@@ -225,17 +225,7 @@ impl PgBackend {
 
 async fn writer_loop(pool: Pool, mut jobs: JobReceiver) {
     while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        let mut size = batch[0].items.len();
-        while size < crate::writer::MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => {
-                    size += job.items.len();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
+        let (batch, size) = crate::writer::take_batch(first, &mut jobs);
         write_batch(&pool, batch, size).await;
     }
     tracing::info!("PostgreSQL writer stopped: queue closed and drained");

@@ -245,17 +245,7 @@ fn migrate(conn: &Connection) -> Result<()> {
 
 fn writer_loop(mut conn: Connection, mut jobs: JobReceiver) {
     while let Some(first) = jobs.blocking_recv() {
-        let mut batch = vec![first];
-        let mut size = batch[0].items.len();
-        while size < crate::writer::MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => {
-                    size += job.items.len();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
+        let (batch, size) = crate::writer::take_batch(first, &mut jobs);
         write_batch(&mut conn, batch, size);
     }
     tracing::info!("SQLite writer stopped: queue closed and drained");

@@ -1,7 +1,7 @@
 //! The group-commit queue shared by both backends.
 //!
 //! Handlers parse and check a sign-up on the async workers, then hand it here with a oneshot.
-//! One writer (a thread for SQLite, a task for PostgreSQL) takes everything queued, commits it
+//! One writer thread per backend takes everything queued, commits it
 //! in one transaction, and only then answers every oneshot: an acknowledged sign-up is on disk.
 //! The queue is bounded; when it is full the caller gets [`StoreError::Overloaded`] at once
 //! (the page answers 503 with Retry-After) instead of piling up memory and latency.
@@ -29,6 +29,23 @@ pub type Batch = Vec<Job>;
 
 pub fn queue() -> (JobSender, JobReceiver) {
     mpsc::channel(QUEUE_DEPTH)
+}
+
+/// The first job and whatever else is queued right now, up to [`MAX_BATCH`] submissions, with
+/// the number of submissions: one group commit's worth. Never waits for more to arrive.
+pub fn take_batch(first: Job, jobs: &mut JobReceiver) -> (Batch, usize) {
+    let mut size = first.items.len();
+    let mut batch = vec![first];
+    while size < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => {
+                size += job.items.len();
+                batch.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    (batch, size)
 }
 
 pub fn record_batch(size: usize, elapsed: Duration) {

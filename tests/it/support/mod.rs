@@ -4,6 +4,7 @@
     reason = "accessors for debugging failures; not every test uses each"
 )]
 pub mod browser;
+pub mod geo_points;
 #[allow(
     dead_code,
     reason = "accessors for debugging failures; not every test uses each"
