@@ -316,6 +316,16 @@ async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
         .screenshot(&shots().join("person.png"))
         .await
         .unwrap();
+    c.execute(
+        "document.getElementById('divisions').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    browser
+        .screenshot(&shots().join("person-districts.png"))
+        .await
+        .unwrap();
 
     // 4. Export with the browser's own session cookie.
     c.goto(&app.url("/staff/people")).await.unwrap();

@@ -66,3 +66,38 @@ pub fn list(s: &Option<String>) -> String {
 pub fn opt_datetime(ms: &Option<Millis>) -> String {
     ms.map_or_else(|| "never".to_owned(), datetime)
 }
+
+/// A readable name for a division the catalog does not name: its chamber and the last part of
+/// its OCD-ID ("State house district chittenden-6-2", "Congressional district at-large").
+pub fn division_label(kind: &str, ocd_id: &str) -> String {
+    let chamber = match kind {
+        "sldl" => "State house district",
+        "sldu" => "State senate district",
+        "cd" => "Congressional district",
+        _ => "District",
+    };
+    let last = ocd_id
+        .rsplit('/')
+        .next()
+        .and_then(|part| part.split_once(':'))
+        .map_or(ocd_id, |(_, v)| v);
+    format!("{chamber} {last}")
+}
+
+#[cfg(test)]
+mod division_label_tests {
+    #[test]
+    fn names_the_chamber_and_the_district() {
+        assert_eq!(
+            super::division_label(
+                "sldl",
+                "ocd-division/country:us/state:vt/sldl:chittenden-6-2"
+            ),
+            "State house district chittenden-6-2"
+        );
+        assert_eq!(
+            super::division_label("cd", "ocd-division/country:us/state:vt/cd:at-large"),
+            "Congressional district at-large"
+        );
+    }
+}
