@@ -66,6 +66,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: Db) -> TestApp {
+        Self::spawn_with(db, |state| state).await
+    }
+
+    /// As [`TestApp::spawn`], with the application state adjusted first (e.g. a geocoder).
+    pub async fn spawn_with(
+        db: Db,
+        adjust: impl FnOnce(downballot_web::AppState) -> downballot_web::AppState,
+    ) -> TestApp {
         let (url, dir) = database(db).await;
         let store = Store::open(&url).await.expect("open store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -73,7 +81,7 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = downballot_web::AppState::new(store.clone());
+        let state = adjust(downballot_web::AppState::new(store.clone()));
         let districts = state.districts.clone();
         tokio::spawn(async move {
             downballot_web::serve(listener, state, async {

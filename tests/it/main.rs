@@ -13,6 +13,8 @@ mod crash;
 mod districts;
 /// The district index against PostGIS's ST_Covers on random points.
 mod geo_postgis;
+/// Street addresses geocoded after commit through a stand-in for the Census geocoder.
+mod geocode;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
 /// SIGTERM mid-load: in-flight commits finish, the process exits 0.

@@ -15,7 +15,10 @@ use crate::config::{Cli, Command, FilterArgs, PeopleCommand, UserCommand};
 pub async fn run(cli: Cli) -> Result<()> {
     let url = DatabaseUrl::parse(&cli.database).map_err(anyhow::Error::msg)?;
     match cli.command {
-        Command::Serve { listen } => serve(&url, listen).await,
+        Command::Serve {
+            listen,
+            geocoder_url,
+        } => serve(&url, listen, geocoder_url.as_deref()).await,
         Command::Migrate => {
             let store = open(&url).await?;
             store.close().await;
@@ -34,7 +37,11 @@ async fn open(url: &DatabaseUrl) -> Result<Store> {
         .with_context(|| format!("opening the {} database", url.backend_name()))
 }
 
-async fn serve(url: &DatabaseUrl, listen: std::net::SocketAddr) -> Result<()> {
+async fn serve(
+    url: &DatabaseUrl,
+    listen: std::net::SocketAddr,
+    geocoder_url: Option<&str>,
+) -> Result<()> {
     // Decompress the ZIP and phone tables now, not on the first sign-up.
     tokio::task::spawn_blocking(downballot_domain::warm_up).await?;
     let store = open(url).await?;
@@ -55,7 +62,13 @@ async fn serve(url: &DatabaseUrl, listen: std::net::SocketAddr) -> Result<()> {
         );
     }
     let _ = std::io::stdout().flush();
-    let state = downballot_web::AppState::new(store.clone());
+    let mut state = downballot_web::AppState::new(store.clone());
+    if let Some(base) = geocoder_url {
+        let census =
+            downballot_web::geocode::CensusGeocoder::new(base, downballot_web::geocode::TIMEOUT)?;
+        state = state.with_geocoder(std::sync::Arc::new(census));
+        tracing::info!("street addresses are geocoded online after commit");
+    }
     downballot_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("server stopped taking requests; committing what is queued");
     store.close().await;

@@ -41,6 +41,12 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "DOWNBALLOT_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Geocode street addresses online after each sign-up commits, with the US Census
+        /// Bureau's one-line-address geocoder at this base URL (e.g.
+        /// https://geocoding.geo.census.gov). Off by default: points come from the ZIP code
+        /// (approximate) or the browser (precise). A slow or failing geocoder keeps the ZIP point.
+        #[arg(long, env = "DOWNBALLOT_GEOCODER_URL")]
+        geocoder_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,

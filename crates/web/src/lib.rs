@@ -11,6 +11,8 @@ pub mod chart;
 pub mod districts;
 /// The error type of the HTML surface.
 pub mod error;
+/// Optional online geocoding of street addresses, after commit.
+pub mod geocode;
 /// Request metrics and the Prometheus recorder.
 pub mod metrics;
 /// `/healthz`, `/readyz`, `/metrics`.
@@ -36,6 +38,8 @@ pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::LoginLimiter>,
     pub districts: Arc<districts::Resolver>,
+    /// The online geocoder, when `serve --geocoder-url` configured one.
+    pub geocoding: Option<geocode::Geocoding>,
 }
 
 impl AppState {
@@ -44,7 +48,14 @@ impl AppState {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
             districts: Arc::new(districts::Resolver::default()),
+            geocoding: None,
         }
+    }
+
+    /// With an online geocoder for street addresses (used after commit, never on the surge path).
+    pub fn with_geocoder(mut self, geocoder: Arc<dyn geocode::Geocoder>) -> Self {
+        self.geocoding = Some(geocode::Geocoding::new(geocoder));
+        self
     }
 }
 

@@ -5,6 +5,7 @@
 //! everything typed still in place. An accepted one is queued for group commit, and the 303 to
 //! the thank-you page is sent only after its transaction is durably committed.
 
+use crate::geocode::AddressQuery;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, RawQuery, State};
@@ -356,9 +357,18 @@ pub async fn submit(
             version: c.version.to_owned(),
         })
         .collect();
-    let location = state
-        .districts
-        .locate(&signup.postal_code, precise_point(&body_pairs));
+    let precise = precise_point(&body_pairs);
+    // Geocoded after commit, when configured: only a street address without browser coordinates.
+    let geocode = match (&state.geocoding, precise, &signup.address_line) {
+        (Some(_), None, Some(line)) => Some(AddressQuery {
+            line: line.clone(),
+            locality: signup.locality.clone(),
+            region: signup.region.as_str().to_owned(),
+            postal_code: signup.postal_code.as_str().to_owned(),
+        }),
+        _ => None,
+    };
+    let location = state.districts.locate(&signup.postal_code, precise);
     let submission = NewSubmission {
         signup,
         lang: lang.as_str(),
@@ -371,6 +381,14 @@ pub async fn submit(
         Ok(outcome) => {
             metrics::counter!("downballot_signups_total", "outcome" => "accepted").increment(1);
             tracing::debug!(submission_id = %outcome.submission_id, created = outcome.created, "sign-up committed");
+            if let (Some(geocoding), Some(address)) = (&state.geocoding, geocode) {
+                geocoding.locate_later(
+                    state.store.clone(),
+                    state.districts.clone(),
+                    outcome.person_id,
+                    address,
+                );
+            }
             Redirect::to(&format!("/join/thanks?lang={}", lang.as_str())).into_response()
         }
         Err(e) => {
