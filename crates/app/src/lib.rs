@@ -38,8 +38,14 @@ pub fn main() -> ExitCode {
 
 fn init_logging(cli: &config::Cli) {
     use tracing_subscriber::EnvFilter;
+    // The server logs what it does; one-shot commands print their own summary, so by default
+    // they log only warnings (migrations applied, writer stopped … stay out of a terminal).
+    let default = match cli.command {
+        config::Command::Serve { .. } => "info",
+        _ => "warn",
+    };
     let filter =
-        EnvFilter::try_from_env("DOWNBALLOT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+        EnvFilter::try_from_env("DOWNBALLOT_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
