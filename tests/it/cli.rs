@@ -7,7 +7,8 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_downballot"))
 }
 
-fn run(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+/// Runs the CLI with `DATABASE_URL=db` and `stdin`; (succeeded, stdout, stderr).
+pub fn run(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let mut child = bin()
         .args(args)
         .env("DATABASE_URL", db)

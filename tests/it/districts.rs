@@ -160,32 +160,12 @@ fn url_encode(s: &str) -> String {
 
 #[test]
 fn cli_import_lookup_and_reassign() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("geo.db");
     let db = db.to_str().unwrap();
     let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_downballot"))
-            .args(args)
-            .env("DATABASE_URL", db)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(out.status.success(), "{args:?} failed: {e}");
+        let (ok, o, e) = crate::cli::run(db, args, stdin);
+        assert!(ok, "{args:?} failed: {e}");
         (o, e)
     };
     // A person signs up (imported) before any boundaries exist.
