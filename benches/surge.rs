@@ -808,17 +808,7 @@ impl Postgres {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let name = format!("surge_{}_{nanos}", std::process::id());
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .with_context(|| format!("connecting to {url}"))?;
-        let conn = tokio::spawn(connection);
-        let created = client
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"));
-        drop(client);
-        let _ = conn.await;
-        created?;
+        pg::create_database_at(url, &name).await?;
         Ok(if query.is_empty() {
             format!("{server}/{name}")
         } else {

@@ -8,7 +8,7 @@ use crate::Store;
 use crate::model::*;
 use crate::value::{Statement, Value};
 
-/// Inserts of one person's divisions.
+/// The insert of one of a person's divisions, with [`division_params`].
 pub(crate) const DIVISION_INSERT: &str = "INSERT INTO person_division (person_id, ocd_id, kind, layer_id, map) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT DO NOTHING";
 
@@ -22,6 +22,7 @@ pub(crate) fn division_params(id: Uuid, d: &DivisionRef) -> Vec<Value> {
     ]
 }
 
+/// Inserts of one person's divisions.
 pub(crate) fn division_inserts(id: Uuid, divisions: &[DivisionRef]) -> Vec<Statement> {
     divisions
         .iter()

@@ -310,8 +310,9 @@ async fn commit_items(pool: &Pool, items: &[NewSubmission]) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Runs a statement prepared once per connection (deadpool keeps the cache): the writer's
-/// statements are parsed and planned by the server once, not on every batch.
+/// Runs a statement prepared once per connection (deadpool keeps the cache): the server parses
+/// the writer's statements once, not on every batch (they are still planned per batch, see
+/// `commit_items`).
 async fn run(
     tx: &deadpool_postgres::Transaction<'_>,
     sql: &str,

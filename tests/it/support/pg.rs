@@ -169,21 +169,25 @@ impl TempPostgres {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let (client, connection) =
-            tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
-                .await
-                .with_context(|| format!("connecting to {}", self.url("postgres")))?;
-        let conn = tokio::spawn(connection);
-        let created = client
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"));
-        drop(client);
-        // The connection task ends once the client is gone; its own error, if any, is moot.
-        let _ = conn.await;
-        created?;
+        create_database_at(&self.url("postgres"), &name).await?;
         Ok(self.url(&name))
     }
+}
+
+/// Connects to `admin_url` and runs `CREATE DATABASE name`.
+pub async fn create_database_at(admin_url: &str, name: &str) -> Result<()> {
+    let (client, connection) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls)
+        .await
+        .with_context(|| format!("connecting to {admin_url}"))?;
+    let conn = tokio::spawn(connection);
+    let created = client
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .with_context(|| format!("CREATE DATABASE {name}"));
+    drop(client);
+    // The connection task ends once the client is gone; its own error, if any, is moot.
+    let _ = conn.await;
+    created
 }
 
 impl Drop for TempPostgres {
