@@ -21,6 +21,7 @@ both_backends!(
     staff_sessions_and_audit_log,
     import_batches_fold_within_the_batch,
     locations_and_divisions_follow_the_newest_signup,
+    races_import_only_what_changed_and_meet_people_by_division,
 );
 
 async fn same_email_in_other_case_folds_into_one_person(db: Db) {
@@ -913,4 +914,94 @@ async fn locations_and_divisions_follow_the_newest_signup(db: Db) {
     let d = store.person_detail(first.person_id).await.unwrap().unwrap();
     assert_eq!(d.location, Some((1.0, 2.0, "precise".to_owned())));
     assert!(d.divisions.is_empty());
+}
+
+async fn races_import_only_what_changed_and_meet_people_by_division(db: Db) {
+    use downballot_races::{Election, ElectionKind, openelections};
+    let (store, _dir) = open_store(db).await;
+    let e = Election::new("vt", "2016-11-08", ElectionKind::General).unwrap();
+    let file = "county,office,district,town,precinct,candidate,party,votes\n\
+        Chittenden,State House,CHT-6-2,Burlington,,Kurt Wright,Democratic/Republican,900\n\
+        Chittenden,State House,CHT-6-2,Burlington,,Write-ins,,9\n\
+        Addison,State House,ADD-1,Middlebury,,Amy Sheldon,Democratic/Progressive,2211\n\
+        Addison,State House,ADD-1,Middlebury,,Calvin McEathron,Republican,1200\n";
+    let races = openelections::read(&e, file.as_bytes()).unwrap().races;
+    let counts = store
+        .import_races(&races, "openelections:test", 1)
+        .await
+        .unwrap();
+    assert_eq!((counts.added, counts.changed, counts.unchanged), (2, 0, 0));
+    let again = store
+        .import_races(&races, "openelections:test", 2)
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 2));
+
+    // What was stored reads back equal, candidates, lines and votes included.
+    let stored = store.election_races(&e.id()).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    let mut expected = races.clone();
+    expected.sort_by_key(|r| r.district_key());
+    assert_eq!(stored, expected);
+    let fusion = &stored
+        .iter()
+        .find(|r| r.district_key() == "chittenden-6-2")
+        .unwrap();
+    assert_eq!(fusion.candidates.len(), 1, "write-ins are not candidates");
+    assert_eq!(fusion.competition().uncontested, Some(true));
+
+    // A changed file replaces that race only.
+    let mut changed = races.clone();
+    changed[0].candidates[0].votes = Some(1);
+    let c = store
+        .import_races(&changed, "openelections:test", 3)
+        .await
+        .unwrap();
+    assert_eq!((c.added, c.changed, c.unchanged), (0, 1, 1));
+    assert_eq!(store.elections().await.unwrap()[0].races, 2);
+
+    // People meet races through their divisions.
+    let cht = "ocd-division/country:us/state:vt/sldl:chittenden-6-2";
+    let recruit = store
+        .submit(located(
+            &[
+                ("given_name", "Rae"),
+                ("email", "rae@example.org"),
+                ("postal_code", "05401"),
+                ("interest", "run"),
+            ],
+            44.48,
+            -73.22,
+            &[cht],
+        ))
+        .await
+        .unwrap();
+    store
+        .submit(located(
+            &[
+                ("given_name", "Vic"),
+                ("email", "vic@example.org"),
+                ("postal_code", "05401"),
+                ("interest", "volunteer"),
+            ],
+            44.48,
+            -73.22,
+            &[cht],
+        ))
+        .await
+        .unwrap();
+    let mine = store.races_in_divisions(&[cht.to_string()]).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].division, cht);
+    let counts = store.recruit_counts().await.unwrap();
+    assert_eq!(counts.get(cht), Some(&1), "volunteers are not recruits");
+    let recruits = store.recruits_in(&[cht.to_string()]).await.unwrap();
+    assert_eq!(recruits.len(), 1);
+    assert_eq!(recruits[0].person_id, recruit.person_id);
+    assert_eq!(recruits[0].name, "Rae");
+    assert!(store.race("nope").await.unwrap().is_none());
+    assert_eq!(
+        store.race(&mine[0].id()).await.unwrap().as_ref(),
+        Some(&mine[0])
+    );
 }

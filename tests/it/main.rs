@@ -17,6 +17,8 @@ mod geo_postgis;
 mod geocode;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
+/// Races: importing results and upcoming races, published figures.
+mod races;
 /// SIGTERM mid-load: in-flight commits finish, the process exits 0.
 mod shutdown;
 /// The sign-up form over HTTP.

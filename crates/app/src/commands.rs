@@ -28,6 +28,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => user(&url, command).await,
         Command::People { command } => people(&url, command).await,
         Command::Geo { command } => crate::geo::run(&url, command).await,
+        Command::Races { command } => crate::races::run(&url, command).await,
     }
 }
 

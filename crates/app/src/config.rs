@@ -65,6 +65,54 @@ pub enum Command {
         #[command(subcommand)]
         command: GeoCommand,
     },
+    /// Races: import election results and upcoming races; who is contesting what.
+    Races {
+        #[command(subcommand)]
+        command: RacesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RacesCommand {
+    /// Import races and candidates from a CSV file. Rows roll up to races (a district spanning
+    /// several counties is one race); write-ins and tallies are left out; every refused line is
+    /// reported with its reason. Re-importing the same file changes nothing.
+    Import {
+        /// `openelections` (results, one row per candidate per county or precinct) or `native`
+        /// (upcoming races: office,division,seats,filing_deadline,candidate,party,incumbent).
+        #[arg(long)]
+        source: String,
+        /// Two-letter state code, e.g. OH.
+        #[arg(long)]
+        state: String,
+        /// Election day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// general, primary or special. Partial-term races in a results file go to a special
+        /// election on the same day.
+        #[arg(long, default_value = "general")]
+        kind: String,
+        /// A CSV of seat counts (`office,district,seats`) for multi-member districts.
+        #[arg(long)]
+        seats: Option<PathBuf>,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Competition per office kind in one election: races, seats, uncontested, two major
+    /// parties, unopposed Democrats and Republicans, races with no Democrat or no Republican.
+    Competition {
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long, default_value = "general")]
+        kind: String,
+        /// `json` (an array, one object per office kind) or `table`.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// List the elections stored, with their race counts.
+    List,
 }
 
 #[derive(Subcommand, Debug)]

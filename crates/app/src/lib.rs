@@ -7,6 +7,8 @@ pub mod commands;
 pub mod config;
 /// District commands: import boundaries and the catalog, look up points, re-resolve people.
 pub mod geo;
+/// Race commands: import results and upcoming races, competition summaries.
+pub mod races;
 
 use std::process::ExitCode;
 

@@ -60,14 +60,13 @@ pub fn read(election: &Election, input: impl Read) -> Result<Report, ImportError
             Ok(r) => r,
             Err(e) => {
                 report.rejected.push(Rejected {
-                    line: e.position().map(|p| p.line()).unwrap_or(line),
+                    line,
                     reason: format!("unreadable CSV: {e}"),
                 });
                 continue;
             }
         };
         report.rows += 1;
-        let line = rec.position().map(|p| p.line()).unwrap_or(line);
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim();
         match native_row(
             election,
@@ -223,7 +222,7 @@ pub fn read_seats(
     let mut rejected = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(i as u64 + 2);
+        let line = i as u64 + 2;
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         let parsed = (|| {
             let kind = OfficeKind::parse(get(office)).ok_or("office is empty")?;

@@ -93,12 +93,14 @@ pub fn read(election: &Election, input: impl Read) -> Result<Report, ImportError
     let mut rollup = Rollup::default();
     let special = election.with_kind(ElectionKind::Special);
     let mut record = csv::StringRecord::new();
+    // Counted here: the csv crate counts `\n` only, and old-Mac files end lines with `\r`.
+    let mut line = 1u64;
     loop {
+        line += 1;
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
                 report.rejected.push(Rejected {
                     line,
                     reason: format!("unreadable CSV: {e}"),
@@ -107,7 +109,6 @@ pub fn read(election: &Election, input: impl Read) -> Result<Report, ImportError
             }
         }
         report.rows += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
         let reject =
             |report: &mut Report, reason: String| report.rejected.push(Rejected { line, reason });
         if record.iter().all(|f| f.is_empty()) {
@@ -266,11 +267,11 @@ mod tests {
 
     #[test]
     fn broken_rows_are_reported_with_their_line() {
-        let file = "county,office,district,party,candidate,votes\n\
-            Adams,State House,90,D,Thomas Davis,1871\n\
-            Hamilton,79914,,,,\n\
-            Adams,State House,90,R,Terry Johnson,many\n\
-            Adams,U.S. House,,R,Brad Wenstrup,4588\n";
+        let file = "county,office,district,party,candidate,votes\r\
+            Adams,State House,90,D,Thomas Davis,1871\r\
+            Hamilton,79914,,,,\r\
+            Adams,State House,90,R,Terry Johnson,many\r\
+            Adams,U.S. House,,R,Brad Wenstrup,4588\r";
         let r = read(&general("oh"), file.as_bytes()).unwrap();
         let lines: Vec<u64> = r.rejected.iter().map(|x| x.line).collect();
         assert_eq!(lines, vec![3, 4, 5], "{:?}", r.rejected);

@@ -14,6 +14,8 @@ pub mod model;
 pub mod people;
 /// The PostgreSQL backend.
 pub mod postgres;
+/// Elections, races and candidates; people joined to them by division.
+pub mod races;
 /// SQL and row mappers shared by both backends.
 pub mod sql;
 /// The SQLite backend.

@@ -25,6 +25,7 @@ use crate::writer::{Batch, JobReceiver};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_districts.sql")),
+    (3, include_str!("../migrations/postgres/0003_races.sql")),
 ];
 /// Serializes group commits (and migrations) across processes sharing the database.
 pub(crate) const WRITE_LOCK: i64 = 28_270_056_414_798_188;

@@ -22,6 +22,7 @@ use crate::writer::{Batch, JobReceiver};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_districts.sql")),
+    (3, include_str!("../migrations/sqlite/0003_races.sql")),
 ];
 
 impl rusqlite::ToSql for Value {
