@@ -19,6 +19,8 @@ mod geocode;
 mod helpers;
 /// Races: importing results and upcoming races, published figures.
 mod races;
+/// Races in Chromium: the map, a chamber, a recruit's races, the organizer view.
+mod races_browser;
 /// SIGTERM mid-load: in-flight commits finish, the process exits 0.
 mod shutdown;
 /// The sign-up form over HTTP.

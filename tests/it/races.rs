@@ -311,3 +311,152 @@ fn ohio_and_michigan_2016_reproduce_the_published_figures() {
     let house = office(&competition(db, "VT", "2016-11-08"), "state_house").clone();
     assert_eq!(house["races"], 104, "Vermont's 104 House districts");
 }
+
+mod pages {
+    use downballot_races::{Election, ElectionKind, openelections};
+    use downballot_store::model::now_millis;
+
+    use crate::helpers::{Db, TestApp};
+
+    const PW: &str = "correct horse battery staple";
+
+    async fn with_fixture() -> TestApp {
+        let app = TestApp::spawn(Db::Sqlite).await;
+        let e = Election::new("pa", "2016-11-08", ElectionKind::General).unwrap();
+        let file = std::fs::File::open(super::fixture("pa-2016-fusion.csv")).unwrap();
+        let races = openelections::read(&e, file).unwrap().races;
+        app.store
+            .import_races(&races, "openelections:test", now_millis())
+            .await
+            .unwrap();
+        app
+    }
+
+    #[tokio::test]
+    async fn national_page_without_data_greys_every_state() {
+        let app = TestApp::spawn(Db::Sqlite).await;
+        let res = app.get("/races").await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("id=\"no-data\""));
+        assert_eq!(html.matches("class=\"tile\"").count(), 51);
+        assert_eq!(html.matches("data-fill=\"#e8e8e8\"").count(), 51);
+        assert!(
+            !html.contains("<a href=\"/races/"),
+            "no state is linked without data"
+        );
+    }
+
+    #[tokio::test]
+    async fn public_pages_answer_and_refuse_what_does_not_exist() {
+        let app = with_fixture().await;
+        let html = app.get("/races").await.text().await.unwrap();
+        assert!(html.contains("<a href=\"/races/pa\">"), "{html}");
+        assert!(
+            html.contains("Pennsylvania: 3 of 5 seats uncontested (60%)"),
+            "{html}"
+        );
+
+        let state = app.get("/races/PA").await;
+        assert_eq!(state.status(), 200);
+        let state = state.text().await.unwrap();
+        assert!(state.contains("/races/pa/pa-2016-11-08-general/state_house"));
+
+        let chamber = app.get("/races/pa/pa-2016-11-08-general/state_house").await;
+        assert_eq!(chamber.status(), 200);
+        let chamber = chamber.text().await.unwrap();
+        assert_eq!(chamber.matches("class=\"race uncontested\"").count(), 2);
+        assert!(
+            chamber.contains("Pat Fusion <abbr title=\"DEMREP\">(D/R)</abbr>"),
+            "{chamber}"
+        );
+        assert!(!chamber.contains("Write-In") && !chamber.contains("Joe Sample"));
+        assert!(
+            chamber.contains("20,000 votes"),
+            "votes summed over counties: {chamber}"
+        );
+
+        let race = app
+            .get("/races/pa/pa-2016-11-08-general/state_house/181")
+            .await;
+        assert_eq!(race.status(), 200);
+        let race = race.text().await.unwrap();
+        assert!(
+            race.contains("Unopposed (Democratic and Republican lines)"),
+            "{race}"
+        );
+        assert!(race.contains("100.0%"));
+
+        for path in [
+            "/races/zz",
+            "/races/ohio",
+            "/races/oh/pa-2016-11-08-general/state_house",
+            "/races/pa/pa-2016-11-08-general/dog_catcher",
+            "/races/pa/pa-2020-11-03-general/state_house",
+            "/races/pa/pa-2016-11-08-general/state_house/999",
+            "/races/oh/pa-2016-11-08-general/state_house/181",
+        ] {
+            assert_eq!(app.get(path).await.status(), 404, "{path}");
+        }
+        let bad = app
+            .get("/races/pa/pa-2016-11-08-general/state_house?show=bogus")
+            .await;
+        assert_eq!(bad.status(), 400);
+    }
+
+    #[tokio::test]
+    async fn organizer_views_need_a_session_and_the_recruit_export_is_audited() {
+        let app = with_fixture().await;
+        for path in [
+            "/staff/races",
+            "/staff/races/open-seats.csv",
+            "/staff/races/recruits.csv",
+        ] {
+            assert_eq!(
+                app.get(path).await.status(),
+                303,
+                "{path} without a session"
+            );
+        }
+        app.staff("org@example.org", "organizer", PW).await;
+        let org = app.login("org@example.org", PW).await;
+        let page = app.get_as("/staff/races?state=PA", &org).await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("id=\"open-seat-count\">3<"), "{page}");
+        let csv = app
+            .get_as(
+                "/staff/races/open-seats.csv?state=PA&office=state_house",
+                &org,
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(lines[0].starts_with("state,election,office,district,division,seats,status"));
+        assert!(csv.contains("Pat Fusion (D/R)"), "{csv}");
+        assert_eq!(
+            app.get_as("/staff/races?state=Narnia", &org).await.status(),
+            400
+        );
+        assert_eq!(app.get_as("/staff/races?office=", &org).await.status(), 200);
+
+        let recruits = app.get_as("/staff/races/recruits.csv?state=PA", &org).await;
+        assert_eq!(recruits.status(), 200);
+        assert_eq!(
+            recruits.text().await.unwrap().lines().count(),
+            1,
+            "header only"
+        );
+        let log = app.store.audit_log(None, 10, 0).await.unwrap();
+        assert!(
+            log.iter().any(|a| a.action == "export"
+                && a.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("recruits in uncontested"))),
+            "{log:?}"
+        );
+    }
+}

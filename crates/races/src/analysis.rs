@@ -51,21 +51,21 @@ impl Competition {
         }
     }
 
-    /// A short status for pages and CSV: `nobody running`, `unopposed Republican`,
-    /// `Democrat vs Republican`, `no Democrat`, …
+    /// A short status for pages and CSV: `Nobody running`, `Unopposed Republican`,
+    /// `Democrat vs Republican`, `No Democrat`, …
     pub fn status(&self) -> &'static str {
         match (self.unopposed_democratic, self.unopposed_republican) {
-            _ if self.candidates == 0 => "nobody running",
-            (true, true) => "unopposed (Democratic and Republican lines)",
-            (true, false) => "unopposed Democrat",
-            (false, true) => "unopposed Republican",
-            _ if self.candidates == 1 => "unopposed, no major party",
-            _ if self.uncontested == Some(true) => "uncontested",
+            _ if self.candidates == 0 => "Nobody running",
+            (true, true) => "Unopposed (Democratic and Republican lines)",
+            (true, false) => "Unopposed Democrat",
+            (false, true) => "Unopposed Republican",
+            _ if self.candidates == 1 => "Unopposed, no major party",
+            _ if self.uncontested == Some(true) => "Uncontested",
             _ if self.two_major_party => "Democrat vs Republican",
-            _ if self.no_democrat && self.no_republican => "no major party",
-            _ if self.no_democrat => "no Democrat",
-            _ if self.no_republican => "no Republican",
-            _ => "contested",
+            _ if self.no_democrat && self.no_republican => "No major party",
+            _ if self.no_democrat => "No Democrat",
+            _ if self.no_republican => "No Republican",
+            _ => "Contested",
         }
     }
 
@@ -118,9 +118,11 @@ impl OfficeSummary {
         self.no_republican += usize::from(c.no_republican);
     }
 
-    /// Share of known seats filled without a contest, 0 to 1; `None` with no known seats.
+    /// Share of seats filled without a contest, 0 to 1; `None` with no seats, or when some
+    /// races' seat counts are unknown (a share over part of the seats would mislead).
     pub fn uncontested_share(&self) -> Option<f64> {
-        (self.seats > 0).then(|| self.uncontested_seats as f64 / self.seats as f64)
+        (self.seats > 0 && self.seats_unknown == 0)
+            .then(|| self.uncontested_seats as f64 / self.seats as f64)
     }
 }
 
@@ -216,15 +218,15 @@ mod tests {
 
         let c = race(Some(1), &[("A", "REP"), ("B", "")]).competition();
         assert!(c.no_democrat && !c.two_major_party && !c.unopposed_republican);
-        assert_eq!(c.status(), "no Democrat");
+        assert_eq!(c.status(), "No Democrat");
 
         let c = race(Some(1), &[("A", "REP")]).competition();
         assert!(c.unopposed_republican && c.no_democrat);
-        assert_eq!(c.status(), "unopposed Republican");
+        assert_eq!(c.status(), "Unopposed Republican");
 
         let c = race(Some(1), &[]).competition();
         assert_eq!(c.uncontested, Some(true));
-        assert_eq!(c.status(), "nobody running");
+        assert_eq!(c.status(), "Nobody running");
 
         // A fusion D/R candidate against a Democrat: two different people on D and R lines.
         let c = race(Some(1), &[("A", "DEMREP"), ("B", "DEM")]).competition();
@@ -267,6 +269,12 @@ mod tests {
             (s.unopposed_republican, s.no_democrat, s.no_republican),
             (1, 1, 0)
         );
-        assert_eq!(s.uncontested_share(), Some(0.5));
+        assert_eq!(
+            s.uncontested_share(),
+            None,
+            "a share over part of the seats would mislead"
+        );
+        let known = summarize(&races[..2]);
+        assert_eq!(known[0].uncontested_share(), Some(0.5));
     }
 }

@@ -305,7 +305,7 @@ mod tests {
         let h13 = r.races.iter().find(|x| x.district_key() == "13").unwrap();
         assert!(h13.candidates.is_empty());
         assert_eq!(h13.seats, Some(1), "Ohio's House is single-member");
-        assert_eq!(h13.competition().status(), "nobody running");
+        assert_eq!(h13.competition().status(), "Nobody running");
         let board = r
             .races
             .iter()

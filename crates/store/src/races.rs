@@ -291,6 +291,24 @@ impl Store {
         Ok(races)
     }
 
+    /// The catalog's names of `ocd_ids` (those it knows).
+    pub async fn division_names(&self, ocd_ids: &[String]) -> Result<HashMap<String, String>> {
+        if ocd_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = self
+            .query(
+                format!(
+                    "SELECT ocd_id, name FROM division WHERE ocd_id IN ({})",
+                    placeholders(1, ocd_ids.len())
+                ),
+                ocd_ids.iter().map(|s| s.clone().into()).collect(),
+                |r| Ok((r.req_text(0)?, r.req_text(1)?)),
+            )
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// How many recruits (interest run or both) live in each division.
     pub async fn recruit_counts(&self) -> Result<HashMap<String, i64>> {
         let rows = self

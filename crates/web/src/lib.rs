@@ -19,6 +19,8 @@ pub mod metrics;
 pub mod ops;
 /// Pages anyone can reach: the sign-up form and its thank-you page.
 pub mod public;
+/// Public race pages: the national map, states, chambers, races.
+pub mod races;
 /// Pages for signed-in staff.
 pub mod staff;
 /// Formatting helpers shared by templates.
@@ -81,6 +83,12 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/users/{id}/disable", post(staff::users::disable))
         .route("/staff/users/{id}/enable", post(staff::users::enable))
         .route("/staff/audit", get(staff::audit::show))
+        .route("/staff/races", get(staff::races::show))
+        .route(
+            "/staff/races/open-seats.csv",
+            get(staff::races::open_seats_csv),
+        )
+        .route("/staff/races/recruits.csv", get(staff::races::recruits_csv))
         .route(
             "/staff/import",
             get(staff::import::form)
@@ -94,6 +102,13 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(public::join::home))
         .route("/join", get(public::join::form).post(public::join::submit))
         .route("/join/thanks", get(public::join::thanks))
+        .route("/races", get(races::national))
+        .route("/races/{state}", get(races::state_page))
+        .route("/races/{state}/{election}/{office}", get(races::chamber))
+        .route(
+            "/races/{state}/{election}/{office}/{district}",
+            get(races::race),
+        )
         .route("/static/app.css", get(public::assets::css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -11,6 +11,8 @@ pub mod import;
 pub mod people;
 /// One person: fields, submissions, consents, merges; each view is audited.
 pub mod person;
+/// Uncontested seats next to the recruits who live there; CSV exports.
+pub mod races;
 /// Staff accounts (admin).
 pub mod users;
 

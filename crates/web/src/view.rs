@@ -101,3 +101,32 @@ mod division_label_tests {
         );
     }
 }
+
+/// `39258` as `39,258`.
+pub fn thousands(n: &i64) -> String {
+    let n = *n;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod thousands_tests {
+    #[test]
+    fn groups_of_three() {
+        assert_eq!(super::thousands(&0), "0");
+        assert_eq!(super::thousands(&999), "999");
+        assert_eq!(super::thousands(&39258), "39,258");
+        assert_eq!(super::thousands(&1234567), "1,234,567");
+        assert_eq!(super::thousands(&-1000), "-1,000");
+    }
+}

@@ -18,6 +18,8 @@ use crate::error::PageError;
 pub struct PersonPage {
     pub nav: Nav,
     pub p: PersonDetail,
+    /// Races in the person's districts and statewide, newest election first.
+    pub races: Vec<crate::races::RaceView>,
 }
 
 impl PersonPage {
@@ -60,9 +62,22 @@ pub async fn show(
             now_millis(),
         )
         .await?;
+    let mut divisions: Vec<String> = detail.divisions.iter().map(|d| d.ocd_id.clone()).collect();
+    divisions.push(format!(
+        "ocd-division/country:us/state:{}",
+        detail.person.region.to_ascii_lowercase()
+    ));
+    let races = state
+        .store
+        .races_in_divisions(&divisions)
+        .await?
+        .iter()
+        .map(crate::races::RaceView::of)
+        .collect();
     Ok(PersonPage {
         nav: Nav::new(&staff, "people"),
         p: detail,
+        races,
     }
     .into_response())
 }
