@@ -29,7 +29,10 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")));
     let elections = data.join("elections");
     if !elections.is_dir() {
-        println!("races: no election files at {} (set DOWNBALLOT_DATA)", elections.display());
+        println!(
+            "races: no election files at {} (set DOWNBALLOT_DATA)",
+            elections.display()
+        );
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -43,7 +46,9 @@ fn main() {
         ("mi", "2016-11-08", "mi/20161108__mi__general__county.csv"),
         ("vt", "2016-11-08", "vt/20161108__vt__general__precinct.csv"),
     ];
-    println!("file\trows\traces\tparse+analyse (median of {RUNS})\timport into SQLite\tre-import unchanged");
+    println!(
+        "file\trows\traces\tparse+analyse (median of {RUNS})\timport into SQLite\tre-import unchanged"
+    );
     for (state, date, path) in files {
         let path = elections.join(path);
         let bytes = std::fs::read(&path).unwrap();
@@ -68,11 +73,17 @@ fn main() {
             runtime.block_on(async {
                 let store = Store::open(&url).await.unwrap();
                 let t = Instant::now();
-                let c = store.import_races(&races, "bench", now_millis()).await.unwrap();
+                let c = store
+                    .import_races(&races, "bench", now_millis())
+                    .await
+                    .unwrap();
                 import.push(t.elapsed());
                 assert_eq!(c.added, races.len());
                 let t = Instant::now();
-                let c = store.import_races(&races, "bench", now_millis()).await.unwrap();
+                let c = store
+                    .import_races(&races, "bench", now_millis())
+                    .await
+                    .unwrap();
                 reimport.push(t.elapsed());
                 assert_eq!(c.unchanged, races.len());
                 store.close().await;
