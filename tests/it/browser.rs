@@ -5,32 +5,9 @@
 use fantoccini::Locator;
 
 use crate::helpers::{Db, TestApp, load_boundaries, vermont_boundaries};
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, shots, sign_in, wait_for_url};
 
 const PW: &str = "correct horse battery staple";
-
-/// Waits until the browser has navigated to a URL satisfying `pred` (clicks return before the
-/// next page loads, and the old page's elements would otherwise be found).
-async fn wait_for_url(c: &fantoccini::Client, what: &str, pred: impl Fn(&url::Url) -> bool) {
-    for _ in 0..100 {
-        if let Ok(u) = c.current_url().await
-            && pred(&u)
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!(
-        "the browser never reached {what}: {:?}",
-        c.current_url().await
-    );
-}
-
-fn shots() -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    dir
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
@@ -198,28 +175,7 @@ async fn sign_up_with_mistakes_then_organizer_finds_and_exports() {
 
     // 3. The organizer.
     c.goto(&app.url("/staff")).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#password"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("org@example.org")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PW)
-        .await
-        .unwrap();
-    c.find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(c, "org@example.org", PW).await;
     wait_for_url(c, "the dashboard", |u| u.path() == "/staff").await;
     let total = c
         .wait()

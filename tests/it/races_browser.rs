@@ -7,15 +7,9 @@ use downballot_store::model::now_millis;
 use fantoccini::Locator;
 
 use crate::helpers::{Db, TestApp, load_boundaries, shared_data, vermont_boundaries};
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, shots, sign_in, wait_for_url};
 
 const PW: &str = "correct horse battery staple";
-
-fn shots() -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    dir
-}
 
 async fn import_results(app: &TestApp, state: &str, date: &str, path: &std::path::Path) {
     let e = Election::new(state, date, ElectionKind::General).unwrap();
@@ -35,18 +29,6 @@ async fn text(c: &fantoccini::Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn wait_path(c: &fantoccini::Client, pred: impl Fn(&url::Url) -> bool) {
-    for _ in 0..100 {
-        if let Ok(u) = c.current_url().await
-            && pred(&u)
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("navigation did not happen: {:?}", c.current_url().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +143,7 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .click()
         .await
         .unwrap();
-    wait_path(c, |u| u.path().ends_with("/state_house")).await;
+    wait_for_url(c, "the next page", |u| u.path().ends_with("/state_house")).await;
     let marked = c
         .find_all(Locator::Css(
             "#races tr.uncontested strong.badge.uncontested",
@@ -206,34 +188,13 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .click()
         .await
         .unwrap();
-    wait_path(c, |u| u.path().matches('/').count() == 5).await;
+    wait_for_url(c, "the next page", |u| u.path().matches('/').count() == 5).await;
     assert!(text(c, "#race-status").await.starts_with("Unopposed"));
 
     // 3. The organizer signs in and opens the recruit's page: the races where they live.
     c.goto(&app.url("/staff/people?q=rae")).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#password"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("org@example.org")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PW)
-        .await
-        .unwrap();
-    c.find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_path(c, |u| u.path().starts_with("/staff")).await;
+    sign_in(c, "org@example.org", PW).await;
+    wait_for_url(c, "the next page", |u| u.path().starts_with("/staff")).await;
     c.goto(&app.url("/staff/people?q=rae")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("#people a"))
@@ -242,7 +203,10 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .click()
         .await
         .unwrap();
-    wait_path(c, |u| u.path().len() > "/staff/people/".len() + 30).await;
+    wait_for_url(c, "the next page", |u| {
+        u.path().len() > "/staff/people/".len() + 30
+    })
+    .await;
     let races = text(c, "#person-races").await;
     assert!(races.contains("General election, 2026-11-03"), "{races}");
     assert!(races.contains("Nobody running"), "{races}");

@@ -18,6 +18,12 @@ pub mod users;
 
 use crate::auth::Staff;
 
+/// One option of a filter's drop-down.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
 /// What the staff layout needs on every page.
 pub struct Nav {
     pub email: String,

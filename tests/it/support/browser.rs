@@ -268,3 +268,54 @@ fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
+
+/// Where tests write screenshots (`target/tmp/screenshots`).
+pub fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Waits until the browser has navigated to a URL satisfying `pred` (clicks return before the
+/// next page loads, and the old page's elements would otherwise be found).
+pub async fn wait_for_url(c: &fantoccini::Client, what: &str, pred: impl Fn(&url::Url) -> bool) {
+    for _ in 0..100 {
+        if let Ok(u) = c.current_url().await
+            && pred(&u)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the browser never reached {what}: {:?}",
+        c.current_url().await
+    );
+}
+
+/// Fills in the login form the browser is on (or is being sent to) and submits it.
+pub async fn sign_in(c: &fantoccini::Client, email: &str, password: &str) {
+    use fantoccini::Locator;
+    c.wait()
+        .for_element(Locator::Css("#password"))
+        .await
+        .expect("the login form");
+    c.find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}

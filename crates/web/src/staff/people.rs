@@ -13,7 +13,7 @@ use downballot_store::PeopleFilter;
 use downballot_store::model::{Person, now_millis};
 use futures::StreamExt;
 
-use super::Nav;
+use super::{Choice, Nav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::PageError;
@@ -128,11 +128,6 @@ impl ListQuery {
     }
 }
 
-pub struct Opt {
-    pub value: &'static str,
-    pub label: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "people.html")]
 pub struct PeoplePage {
@@ -143,8 +138,8 @@ pub struct PeoplePage {
     pub total: i64,
     pub page: i64,
     pub pages: i64,
-    pub states: Vec<Opt>,
-    pub offices: Vec<Opt>,
+    pub states: Vec<Choice>,
+    pub offices: Vec<Choice>,
 }
 
 impl PeoplePage {
@@ -190,15 +185,15 @@ pub async fn list(
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         states: StateCode::all()
-            .map(|s| Opt {
-                value: s.as_str(),
+            .map(|s| Choice {
+                value: s.as_str().to_string(),
                 label: format!("{} ({})", s.name(), s.as_str()),
             })
             .collect(),
         offices: Office::ALL
             .iter()
-            .map(|o| Opt {
-                value: o.as_str(),
+            .map(|o| Choice {
+                value: o.as_str().to_string(),
                 label: o.as_str().replace('_', " "),
             })
             .collect(),

@@ -14,7 +14,7 @@ use downballot_races::{OfficeKind, Race};
 use downballot_store::model::now_millis;
 use downballot_store::races::Recruit;
 
-use super::Nav;
+use super::{Choice, Nav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::PageError;
@@ -49,11 +49,6 @@ pub struct RecruitRow {
     pub recruit: Recruit,
     pub race: RaceView,
     pub state: String,
-}
-
-pub struct Choice {
-    pub value: String,
-    pub label: String,
 }
 
 #[derive(Template, WebTemplate)]
