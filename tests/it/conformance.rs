@@ -22,6 +22,7 @@ both_backends!(
     import_batches_fold_within_the_batch,
     locations_and_divisions_follow_the_newest_signup,
     races_import_only_what_changed_and_meet_people_by_division,
+    partners_referrals_stages_tokens_and_the_outbox,
 );
 
 async fn same_email_in_other_case_folds_into_one_person(db: Db) {
@@ -1004,4 +1005,318 @@ async fn races_import_only_what_changed_and_meet_people_by_division(db: Db) {
         store.race(&mine[0].id()).await.unwrap().as_ref(),
         Some(&mine[0])
     );
+}
+
+async fn partners_referrals_stages_tokens_and_the_outbox(db: Db) {
+    use downballot_domain::partner::{Eligibility, ShareMode, Stage};
+    use downballot_domain::signup::Interest;
+    use downballot_store::partners::{PartnerInput, ReferralFilter};
+    let (store, _dir) = open_store(db).await;
+    let now = now_millis();
+    let input = |slug: &str, webhook: Option<&str>| PartnerInput {
+        slug: slug.into(),
+        name: slug.to_uppercase(),
+        description: "Trains candidates".into(),
+        rules: Eligibility {
+            interests: vec![Interest::Run],
+            ..Eligibility::default()
+        },
+        webhook_url: webhook.map(str::to_owned),
+        active: true,
+        ..PartnerInput::default()
+    };
+    let a = store
+        .create_partner(&input("alpha", Some("http://127.0.0.1:9/hook")), now)
+        .await
+        .unwrap();
+    let b = store
+        .create_partner(&input("beta", None), now)
+        .await
+        .unwrap();
+    let mut only_referred = input("gamma", None);
+    only_referred.share_mode = Some(ShareMode::ReferredOnly);
+    let g = store.create_partner(&only_referred, now).await.unwrap();
+    assert!(
+        store
+            .create_partner(&input("alpha", None), now)
+            .await
+            .is_err(),
+        "slugs are unique"
+    );
+    let mut ohio_only = input("delta", None);
+    ohio_only.rules.states = vec!["OH".into()];
+    store.create_partner(&ohio_only, now).await.unwrap();
+
+    let p = store
+        .submit(submission(&[
+            ("given_name", "Pia"),
+            ("email", "pia@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    let eligible: Vec<String> = store
+        .eligible_partners(p.person_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.slug)
+        .collect();
+    assert_eq!(
+        eligible,
+        ["alpha", "beta"],
+        "gamma wants referred people only; delta Ohio only"
+    );
+
+    let shown = vec![(a.clone(), true), (b.clone(), false)];
+    let made = store
+        .record_partner_choices(
+            p.person_id,
+            &shown,
+            &|x| format!("share with {}", x.name),
+            "v1",
+            "en",
+            Some("speech"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 1);
+    // Choosing again never duplicates.
+    let again = store
+        .record_partner_choices(
+            p.person_id,
+            &shown,
+            &|x| format!("share with {}", x.name),
+            "v1",
+            "en",
+            None,
+            now + 1,
+        )
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    let consents = store.partner_consents(p.person_id).await.unwrap();
+    assert_eq!(consents.get("partner:alpha"), Some(&true));
+    assert_eq!(consents.get("partner:beta"), Some(&false));
+
+    let all = ReferralFilter {
+        limit: 50,
+        ..ReferralFilter::default()
+    };
+    let mine = store.partner_referrals(a.partner_id, &all).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].person.email.as_deref(), Some("pia@example.org"));
+    assert_eq!(mine[0].stage, Stage::New);
+    assert!(
+        store
+            .partner_referrals(b.partner_id, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .partner_referrals(g.partner_id, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = mine[0].referral_id;
+    assert!(
+        store
+            .partner_referral(b.partner_id, r)
+            .await
+            .unwrap()
+            .is_none(),
+        "not beta's"
+    );
+
+    // Stages, with history and the first contact.
+    assert!(
+        !store
+            .set_stage(
+                b.partner_id,
+                r,
+                Stage::Contacted,
+                "2026-11-20",
+                None,
+                None,
+                None,
+                now
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_stage(
+                a.partner_id,
+                r,
+                Stage::Contacted,
+                "2026-11-20",
+                Some("called"),
+                None,
+                None,
+                now + 5
+            )
+            .await
+            .unwrap()
+    );
+    let (ref_a, history) = store
+        .partner_referral(a.partner_id, r)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ref_a.stage, Stage::Contacted);
+    assert_eq!(ref_a.first_contact_at, Some(now + 5));
+    assert_eq!(
+        history.iter().map(|h| h.stage).collect::<Vec<_>>(),
+        [Stage::New, Stage::Contacted]
+    );
+    assert_eq!(history[1].note.as_deref(), Some("called"));
+    let waiting = ReferralFilter {
+        waiting: true,
+        limit: 50,
+        ..ReferralFilter::default()
+    };
+    assert!(
+        store
+            .partner_referrals(a.partner_id, &waiting)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .partner_referral_by_email(a.partner_id, "PIA@example.org")
+            .await
+            .unwrap(),
+        Some(r)
+    );
+
+    let h = store.headline().await.unwrap();
+    assert_eq!((h.want_to_run, h.connected, h.on_ballot), (1, 1, 0));
+    assert_eq!(store.funnel_rows().await.unwrap().len(), 1);
+
+    // Tokens: shown once, stored hashed, revocable.
+    let (tid, token) = store.create_token(a.partner_id, "CRM", now).await.unwrap();
+    assert_eq!(
+        store.token_partner(&token, now).await.unwrap(),
+        Some((tid, a.partner_id))
+    );
+    assert_eq!(
+        store.tokens(a.partner_id).await.unwrap()[0].last_used_at,
+        Some(now)
+    );
+    store.revoke_token(a.partner_id, tid, now).await.unwrap();
+    assert_eq!(store.token_partner(&token, now).await.unwrap(), None);
+
+    // Withdrawal: the partner loses the referral at once; referral.revoked is queued.
+    assert!(
+        store
+            .withdraw_partner_consent(p.person_id, a.partner_id, "withdrawn", None, now + 10)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .partner_referrals(a.partner_id, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .partner_referral(a.partner_id, r)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !store
+            .set_stage(
+                a.partner_id,
+                r,
+                Stage::Filed,
+                "2026-11-21",
+                None,
+                None,
+                None,
+                now
+            )
+            .await
+            .unwrap()
+    );
+    let events = store.outbox(None, 10).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["referral.revoked", "referral.created"],
+        "only alpha has a webhook"
+    );
+    let body: serde_json::Value = serde_json::from_str(&events[1].payload).unwrap();
+    assert_eq!(body["id"], events[1].event_id.to_string());
+    assert_eq!(
+        body["data"]["person"]["email_addresses"][0]["address"],
+        "pia@example.org"
+    );
+
+    // Delivery bookkeeping: one claimant wins; failures back off; success is final.
+    let due = store.due_events(now + 20, 10).await.unwrap();
+    assert_eq!(due.len(), 2);
+    let e = &due[0];
+    assert!(
+        store
+            .claim_event(e.event_id, e.next_attempt_at, now + 60_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_event(e.event_id, e.next_attempt_at, now + 60_000)
+            .await
+            .unwrap(),
+        "already taken"
+    );
+    store
+        .event_failed(e.event_id, 1, "503", Some(now + 30), now)
+        .await
+        .unwrap();
+    assert_eq!(store.due_events(now + 20, 10).await.unwrap().len(), 1);
+    store
+        .event_delivered(e.event_id, 2, now + 40)
+        .await
+        .unwrap();
+    assert_eq!(store.outbox(Some("delivered"), 10).await.unwrap().len(), 1);
+    let other = &due[1];
+    store
+        .event_failed(other.event_id, 9, "gave up", None, now)
+        .await
+        .unwrap();
+    assert_eq!(store.outbox(Some("failed"), 10).await.unwrap().len(), 1);
+    store.retry_event(other.event_id, now + 50).await.unwrap();
+    assert_eq!(store.outbox(Some("pending"), 10).await.unwrap().len(), 1);
+
+    // Re-consenting makes the same referral active again.
+    let back = store
+        .record_partner_choices(
+            p.person_id,
+            &[(a.clone(), true)],
+            &|_| "again".into(),
+            "v1",
+            "en",
+            None,
+            now + 100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(back, [r]);
+    assert_eq!(store.person_referrals(p.person_id).await.unwrap().len(), 1);
+
+    // The installation secret is made once.
+    let s1 = store.app_secret("thanks").await.unwrap();
+    assert_eq!(s1.len(), 32);
+    assert_eq!(store.app_secret("thanks").await.unwrap(), s1);
 }

@@ -17,6 +17,7 @@ pub mod address;
 pub mod contact;
 pub mod i18n;
 pub mod ids;
+pub mod partner;
 pub mod signup;
 pub mod staff;
 pub mod text;

@@ -7,6 +7,8 @@ crate::keyword_enum! {
         Admin => "admin",
         /// Reads and works the list of people: search, export, merge, consents.
         Organizer => "organizer",
+        /// A partner organization's user: sees only that partner's referrals, in the portal.
+        Partner => "partner",
     }
 }
 
@@ -14,6 +16,11 @@ impl Role {
     /// Only admins create, disable and change the role of staff accounts.
     pub fn can_manage_staff(self) -> bool {
         matches!(self, Role::Admin)
+    }
+
+    /// Admins and organizers work the staff pages; partner users never see them.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Organizer)
     }
 }
 
@@ -40,5 +47,7 @@ mod tests {
     fn only_admins_manage_staff() {
         assert!(Role::Admin.can_manage_staff());
         assert!(!Role::Organizer.can_manage_staff());
+        assert!(!Role::Partner.can_manage_staff());
+        assert!(Role::Organizer.is_staff() && !Role::Partner.is_staff());
     }
 }

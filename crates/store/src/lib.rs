@@ -10,6 +10,8 @@ pub mod districts;
 pub mod fold;
 /// Plain data the store takes and returns.
 pub mod model;
+/// Partners, per-partner consent, referrals and stages, API tokens, the webhook outbox.
+pub mod partners;
 /// People queries: dashboard, list, export, person page, merges, consents.
 pub mod people;
 /// The PostgreSQL backend.

@@ -180,6 +180,8 @@ pub struct StaffUser {
     pub created_at: Millis,
     pub last_login_at: Option<Millis>,
     pub disabled: bool,
+    /// For role `partner`: the partner organization the account belongs to.
+    pub partner_id: Option<Uuid>,
 }
 
 /// A staff user with the password hash, for login only.

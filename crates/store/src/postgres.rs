@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_districts.sql")),
     (3, include_str!("../migrations/postgres/0003_races.sql")),
+    (4, include_str!("../migrations/postgres/0004_partners.sql")),
 ];
 /// Serializes group commits (and migrations) across processes sharing the database.
 pub(crate) const WRITE_LOCK: i64 = 28_270_056_414_798_188;

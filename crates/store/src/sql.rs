@@ -112,7 +112,8 @@ pub fn map_merge_candidate(r: &dyn RowAccess) -> Result<MergeCandidate> {
     })
 }
 
-pub const STAFF_COLUMNS: &str = "user_id, email, role, created_at, last_login_at, disabled";
+pub const STAFF_COLUMNS: &str =
+    "user_id, email, role, created_at, last_login_at, disabled, partner_id";
 
 pub fn map_staff(r: &dyn RowAccess) -> Result<StaffUser> {
     Ok(StaffUser {
@@ -122,6 +123,7 @@ pub fn map_staff(r: &dyn RowAccess) -> Result<StaffUser> {
         created_at: r.req_int(3)?,
         last_login_at: r.int(4)?,
         disabled: r.boolean(5)?,
+        partner_id: r.uuid(6)?,
     })
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_districts.sql")),
     (3, include_str!("../migrations/sqlite/0003_races.sql")),
+    (4, include_str!("../migrations/sqlite/0004_partners.sql")),
 ];
 
 impl rusqlite::ToSql for Value {

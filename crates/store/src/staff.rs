@@ -52,7 +52,7 @@ impl Store {
             |r| {
                 Ok(StaffCredentials {
                     user: sql::map_staff(r)?,
-                    password_hash: r.req_text(6)?,
+                    password_hash: r.req_text(7)?,
                 })
             },
         )
