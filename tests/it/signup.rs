@@ -34,7 +34,12 @@ async fn accepted_signup_is_stored_before_the_thank_you(db: Db) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/join/thanks?lang=en");
+    // The thank-you page, with the signed link for choosing partner organizations.
+    let location = res.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("/join/thanks?lang=en&t="),
+        "{location}"
+    );
     // Acknowledged means stored: no waiting, no retry.
     let (people, _) = app
         .store

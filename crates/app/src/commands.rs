@@ -117,12 +117,17 @@ async fn user(url: &DatabaseUrl, command: UserCommand) -> Result<()> {
         UserCommand::Add {
             email,
             role,
+            partner,
             password_stdin,
         } => {
             let email = Email::parse(&email)
                 .map_err(|e| anyhow::anyhow!("invalid e-mail {email:?}: {e}"))?;
-            let role = Role::parse(&role)
-                .with_context(|| format!("unknown role {role:?}: use admin or organizer"))?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use admin, organizer or partner")
+            })?;
+            if (role == Role::Partner) != partner.is_some() {
+                bail!("--partner SLUG goes with --role partner, and only with it");
+            }
             let password = read_password(password_stdin)?;
             if password.chars().count() < downballot_web::staff::users::MIN_PASSWORD {
                 bail!(
@@ -134,9 +139,24 @@ async fn user(url: &DatabaseUrl, command: UserCommand) -> Result<()> {
                 tokio::task::spawn_blocking(move || downballot_web::auth::hash_password(&password))
                     .await??;
             let store = open(url).await?;
-            let result = store
-                .create_user(email.as_str(), role.as_str(), &hash, now_millis())
-                .await;
+            let result = match &partner {
+                Some(slug) => match store.partner_by_slug(slug).await? {
+                    Some(p) => {
+                        store
+                            .create_partner_user(email.as_str(), &hash, p.partner_id, now_millis())
+                            .await
+                    }
+                    None => {
+                        store.close().await;
+                        bail!("no partner with the short name {slug:?}");
+                    }
+                },
+                None => {
+                    store
+                        .create_user(email.as_str(), role.as_str(), &hash, now_millis())
+                        .await
+                }
+            };
             store.close().await;
             let user = result.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} account {}", user.role, user.email);

@@ -148,9 +148,13 @@ pub enum UserCommand {
         /// The account's e-mail address (its login).
         #[arg(long)]
         email: String,
-        /// `admin` (manages accounts, imports, audit log) or `organizer`.
+        /// `admin` (manages accounts, imports, audit log), `organizer`, or `partner` (with
+        /// `--partner`: sees only that partner's referrals, in the portal).
         #[arg(long, default_value = "organizer")]
         role: String,
+        /// For `--role partner`: the partner's short name (its `?referrer=` value).
+        #[arg(long)]
+        partner: Option<String>,
         /// Read the password from the first line of standard input instead of prompting.
         #[arg(long)]
         password_stdin: bool,

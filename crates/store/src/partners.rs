@@ -178,6 +178,9 @@ impl OutboxEvent {
 /// A referral as counted by the funnel.
 #[derive(Clone, Debug)]
 pub struct FunnelRow {
+    pub referral_id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
     pub partner_id: Uuid,
     pub partner_name: String,
     pub region: String,
@@ -573,7 +576,7 @@ impl Store {
         &self,
         person_id: Uuid,
         shown: &[(Partner, bool)],
-        text: &dyn Fn(&Partner) -> String,
+        text: &(dyn Fn(&Partner) -> String + Sync),
         version: &str,
         lang: &str,
         source: Option<&str>,
@@ -589,6 +592,28 @@ impl Store {
             .await?
             .into_iter()
             .collect();
+        // Where the person came from: the partner's own link if they used it, else the first
+        // `?source=` of their sign-ups (unless the caller says).
+        let subs = self
+            .query(
+                "SELECT source, referrer FROM submission WHERE person_id = $1 ORDER BY received_at"
+                    .into(),
+                vec![person_id.into()],
+                |r| Ok((r.text(0)?, r.text(1)?)),
+            )
+            .await?;
+        let source_for = |p: &Partner| -> Option<String> {
+            if let Some(s) = source {
+                return Some(s.to_owned());
+            }
+            if subs.iter().any(|(_, r)| {
+                r.as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&p.slug))
+            }) {
+                return Some(format!("referrer:{}", p.slug));
+            }
+            subs.iter().find_map(|(s, _)| s.clone())
+        };
         let mut statements = Vec::new();
         let mut activated = Vec::new();
         for (partner, chosen) in shown {
@@ -630,7 +655,7 @@ impl Store {
                             person_id.into(),
                             partner.partner_id.into(),
                             consent_id.into(),
-                            source.map(str::to_owned).into(),
+                            source_for(partner).into(),
                             now.into(),
                             day_of(now).into(),
                         ],
@@ -682,7 +707,7 @@ impl Store {
                     partner_id: partner.partner_id,
                     partner_name: partner.name.clone(),
                     partner_slug: partner.slug.clone(),
-                    source: source.map(str::to_owned),
+                    source: source_for(partner),
                     created_at: now,
                     stage: Stage::New,
                     stage_date: day_of(now),
@@ -1008,14 +1033,22 @@ impl Store {
     /// Every active referral, for the funnel (counts per partner, state and stage).
     pub async fn funnel_rows(&self) -> Result<Vec<FunnelRow>> {
         self.query(
-            "SELECT r.partner_id, pa.name, p.region, r.stage, p.created_at, r.created_at, r.first_contact_at \
+            "SELECT r.partner_id, pa.name, p.region, r.stage, p.created_at, r.created_at, r.first_contact_at, \
+             r.referral_id, r.person_id, p.given_name, p.family_name \
              FROM referral r JOIN partner pa ON pa.partner_id = r.partner_id JOIN person p ON p.person_id = r.person_id \
              WHERE r.revoked_at IS NULL"
                 .into(),
             vec![],
             |r| {
                 let stage = r.req_text(3)?;
+                let given = r.req_text(9)?;
                 Ok(FunnelRow {
+                    referral_id: r.req_uuid(7)?,
+                    person_id: r.req_uuid(8)?,
+                    person_name: match r.text(10)? {
+                        Some(f) => format!("{given} {f}"),
+                        None => given,
+                    },
                     partner_id: r.req_uuid(0)?,
                     partner_name: r.req_text(1)?,
                     region: r.req_text(2)?,

@@ -122,10 +122,48 @@ impl FromRequestParts<AppState> for Staff {
             .await
             .map_err(|e| PageError::Internal(e).into_response())?;
         match user {
-            Some(user) => {
-                let role = Role::parse(&user.role).unwrap_or(Role::Organizer);
-                Ok(Staff { user, role })
-            }
+            // An unknown role gets nothing; a partner user never sees the staff pages.
+            Some(user) => match Role::parse(&user.role) {
+                Some(role) if role.is_staff() => Ok(Staff { user, role }),
+                _ => Err(PageError::Forbidden.into_response()),
+            },
+            None => Err(LoginRequired(next).into_response()),
+        }
+    }
+}
+
+/// A signed-in partner user, with the partner they belong to: the portal's extractor.
+#[derive(Clone, Debug)]
+pub struct PartnerUser {
+    pub user: StaffUser,
+    pub partner_id: uuid::Uuid,
+}
+
+impl FromRequestParts<AppState> for PartnerUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/partner", |p| p.as_str())
+            .to_owned();
+        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
+            return Err(LoginRequired(next).into_response());
+        };
+        let user = state
+            .store
+            .session_user(&token_hash(token), now_millis())
+            .await
+            .map_err(|e| PageError::Internal(e).into_response())?;
+        match user {
+            Some(user) => match (Role::parse(&user.role), user.partner_id) {
+                (Some(Role::Partner), Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
+                _ => Err(PageError::Forbidden.into_response()),
+            },
             None => Err(LoginRequired(next).into_response()),
         }
     }
@@ -271,6 +309,12 @@ pub async fn login(
         )
         .await?;
     tracing::info!(user_id = %user.user_id, "staff signed in");
+    // Partner users land in their portal unless they were sent to a page of it.
+    let next = if user.role == Role::Partner.as_str() && !next.starts_with("/partner") {
+        "/partner".to_owned()
+    } else {
+        next
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
         SESSION_HOURS * 3600

@@ -3,6 +3,8 @@
 //! One router ([`router`]); handlers live by audience (`public/`, `staff/`, `ops`), each
 //! returning [`error::PageError`] so every failure becomes a page a person can act on.
 
+/// The partner API (JSON, per-partner tokens).
+pub mod api;
 /// Staff login, sessions, roles and the failed-login limiter.
 pub mod auth;
 /// The sign-ups-per-day chart, drawn as SVG on the server.
@@ -17,14 +19,20 @@ pub mod geocode;
 pub mod metrics;
 /// `/healthz`, `/readyz`, `/metrics`.
 pub mod ops;
+/// The partner portal: a partner's own referrals.
+pub mod portal;
 /// Pages anyone can reach: the sign-up form and its thank-you page.
 pub mod public;
 /// Public race pages: the national map, states, chambers, races.
 pub mod races;
+/// HMAC signatures: partner-choice links and webhook bodies.
+pub mod signing;
 /// Pages for signed-in staff.
 pub mod staff;
 /// Formatting helpers shared by templates.
 pub mod view;
+/// Webhook delivery from the durable outbox.
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +50,10 @@ pub struct AppState {
     pub districts: Arc<districts::Resolver>,
     /// The online geocoder, when `serve --geocoder-url` configured one.
     pub geocoding: Option<geocode::Geocoding>,
+    /// The webhook worker's handle and timing.
+    pub webhooks: webhooks::Webhooks,
+    /// The key signing partner-choice links, read from the database on first use.
+    secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -51,7 +63,24 @@ impl AppState {
             limiter: Arc::new(auth::LoginLimiter::default()),
             districts: Arc::new(districts::Resolver::default()),
             geocoding: None,
+            webhooks: webhooks::Webhooks::default(),
+            secret: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// With other webhook timing (tests use short backoffs).
+    pub fn with_webhooks(mut self, config: webhooks::WebhookConfig) -> Self {
+        self.webhooks = webhooks::Webhooks::new(config);
+        self
+    }
+
+    /// The installation's key for partner-choice links (shared by every `serve` process).
+    pub async fn choice_key(&self) -> anyhow::Result<&[u8]> {
+        Ok(self
+            .secret
+            .get_or_try_init(|| self.store.app_secret("partner_choice_link"))
+            .await?
+            .as_slice())
     }
 
     /// With an online geocoder for street addresses (used after commit, never on the surge path).
@@ -83,6 +112,43 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/users/{id}/disable", post(staff::users::disable))
         .route("/staff/users/{id}/enable", post(staff::users::enable))
         .route("/staff/audit", get(staff::audit::show))
+        .route("/partner", get(portal::list))
+        .route("/partner/referrals.csv", get(portal::export))
+        .route("/partner/referrals/{id}", get(portal::person))
+        .route("/partner/referrals/{id}/stage", post(portal::set_stage))
+        .route(
+            "/partner/stages",
+            get(portal::upload_form)
+                .post(portal::upload)
+                .layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route(
+            "/staff/partners",
+            get(staff::partners::list).post(staff::partners::create),
+        )
+        .route("/staff/partners/new", get(staff::partners::new_form))
+        .route(
+            "/staff/partners/{id}",
+            get(staff::partners::edit).post(staff::partners::update),
+        )
+        .route(
+            "/staff/partners/{id}/users",
+            post(staff::partners::add_user),
+        )
+        .route(
+            "/staff/partners/{id}/tokens",
+            post(staff::partners::create_token),
+        )
+        .route(
+            "/staff/partners/{id}/tokens/{token}/revoke",
+            post(staff::partners::revoke_token),
+        )
+        .route("/staff/webhooks", get(staff::partners::webhooks))
+        .route("/staff/webhooks/{id}/retry", post(staff::partners::retry))
+        .route(
+            "/staff/people/{id}/partners/{partner}/withdraw",
+            post(staff::partners::withdraw),
+        )
         .route("/staff/races", get(staff::races::show))
         .route(
             "/staff/races/open-seats.csv",
@@ -101,7 +167,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(public::join::home))
         .route("/join", get(public::join::form).post(public::join::submit))
-        .route("/join/thanks", get(public::join::thanks))
+        .route("/join/thanks", get(public::partners::thanks))
+        .route("/join/partners", post(public::partners::choose))
+        .route("/numbers", get(public::numbers::show))
         .route("/races", get(races::national))
         .route("/races/{state}", get(races::state_page))
         .route("/races/{state}/{election}/{office}", get(races::chamber))
@@ -110,6 +178,10 @@ pub fn router(state: AppState) -> Router {
             get(races::race),
         )
         .route("/static/app.css", get(public::assets::css))
+        .route("/api/v1/referrals", get(api::list))
+        .route("/api/v1/referrals/{id}", get(api::show))
+        .route("/api/v1/referrals/{id}/stage", post(api::set_stage))
+        .route("/api/{*rest}", axum::routing::any(api::fallback))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -130,6 +202,7 @@ pub async fn serve(
     state
         .districts
         .spawn_refresher(state.store.clone(), std::time::Duration::from_secs(30));
+    state.webhooks.spawn(state.store.clone());
     let app = router(state);
     axum::serve(
         listener,

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod dashboard;
 /// CSV upload (admin).
 pub mod import;
+/// Partners: the funnel, partner admin, users, tokens, webhook deliveries.
+pub mod partners;
 /// The people list, its filters and the CSV export.
 pub mod people;
 /// One person: fields, submissions, consents, merges; each view is audited.

@@ -389,7 +389,32 @@ pub async fn submit(
                     address,
                 );
             }
-            Redirect::to(&format!("/join/thanks?lang={}", lang.as_str())).into_response()
+            if !outcome.created {
+                // A returning person: their partners hear of the change, and partners they
+                // agreed to and now qualify for get a referral (after commit, off the surge path).
+                let store = state.store.clone();
+                let webhooks = state.webhooks.clone();
+                let person = outcome.person_id;
+                tokio::spawn(async move {
+                    match store.reevaluate_referrals(person, now_millis()).await {
+                        Ok(()) => webhooks.wake(),
+                        Err(e) => tracing::warn!(
+                            error = format!("{e:#}"),
+                            "re-evaluating referrals failed"
+                        ),
+                    }
+                });
+            }
+            // The thank-you page offers the partners this person may choose, through a signed
+            // link; without the key (database trouble) it is the plain thank-you page.
+            let link = match super::partners::choice_link(&state, outcome.person_id).await {
+                Ok(t) => format!("&t={t}"),
+                Err(e) => {
+                    tracing::warn!(error = format!("{e:#}"), "no partner-choice link");
+                    String::new()
+                }
+            };
+            Redirect::to(&format!("/join/thanks?lang={}{link}", lang.as_str())).into_response()
         }
         Err(e) => {
             let overloaded = matches!(e, StoreError::Overloaded);
@@ -408,20 +433,5 @@ pub async fn submit(
             )
                 .into_response()
         }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "thanks.html")]
-pub struct ThanksPage {
-    pub t: &'static Texts,
-    pub lang: &'static str,
-}
-
-pub async fn thanks(Query(q): Query<JoinQuery>, headers: HeaderMap) -> ThanksPage {
-    let lang = lang_of(q.lang.as_deref(), &headers);
-    ThanksPage {
-        t: i18n::texts(lang),
-        lang: lang.as_str(),
     }
 }

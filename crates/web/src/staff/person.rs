@@ -20,6 +20,11 @@ pub struct PersonPage {
     pub p: PersonDetail,
     /// Races in the person's districts and statewide, newest election first.
     pub races: Vec<crate::races::RaceView>,
+    /// Referrals to partners (revoked ones too), with their stage histories.
+    pub referrals: Vec<(
+        downballot_store::partners::Referral,
+        Vec<downballot_store::partners::StageChange>,
+    )>,
 }
 
 impl PersonPage {
@@ -74,10 +79,12 @@ pub async fn show(
         .iter()
         .map(crate::races::RaceView::of)
         .collect();
+    let referrals = state.store.person_referrals(id).await?;
     Ok(PersonPage {
         nav: Nav::new(&staff, "people"),
         p: detail,
         races,
+        referrals,
     }
     .into_response())
 }

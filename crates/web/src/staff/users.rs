@@ -86,7 +86,8 @@ pub async fn create(
     let parsed_email = Email::parse(&email)
         .map_err(|_| errors.push("Enter the e-mail address of the new account.".to_owned()))
         .ok();
-    let parsed_role = Role::parse(&role);
+    // Partner users are made on their partner's page, where the partner is known.
+    let parsed_role = Role::parse(&role).filter(|r| r.is_staff());
     if parsed_role.is_none() {
         errors.push("Choose a role: admin or organizer.".into());
     }

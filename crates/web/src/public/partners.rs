@@ -1,0 +1,179 @@
+//! The thank-you page's second step: the person sees the partner organizations they are
+//! eligible for and chooses which may receive their details. The page is reached through a
+//! signed link (no login) naming the person; each choice — given or not — is a consent record,
+//! and each chosen partner gets a referral. Coming back through the link, unticking a partner
+//! withdraws that consent: the partner loses access at once.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use downballot_domain::i18n::{self, Lang, Texts};
+use downballot_store::model::now_millis;
+use downballot_store::partners::Partner;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::signing::{CHOICE_LINK_MS, choice_token, verify_choice_token};
+
+/// The version of the per-partner consent wording below.
+pub const PARTNER_CONSENT_VERSION: &str = "partner-2026-11";
+
+/// The exact words a person agrees to for one partner.
+pub fn consent_text(p: &Partner) -> String {
+    let offers = if p.offers.is_empty() {
+        "running for office".to_owned()
+    } else {
+        p.offers_label()
+    };
+    format!(
+        "I agree that {} may receive my name, e-mail, phone, city, state, ZIP code and what I signed up for, \
+         to contact me about {offers}. I can withdraw this at any time.",
+        p.name
+    )
+}
+
+/// The link a person uses to choose partners after signing up.
+pub async fn choice_link(state: &AppState, person: Uuid) -> anyhow::Result<String> {
+    let key = state.choice_key().await?;
+    Ok(choice_token(key, person, now_millis() + CHOICE_LINK_MS))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ThanksQuery {
+    lang: Option<String>,
+    /// The signed partner-choice link.
+    t: Option<String>,
+    /// Set after the choices were saved.
+    saved: Option<String>,
+}
+
+pub struct PartnerOption {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub offers: String,
+    pub consent: String,
+    pub chosen: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "thanks.html")]
+pub struct ThanksPage {
+    pub t: &'static Texts,
+    pub lang: &'static str,
+    pub token: String,
+    pub partners: Vec<PartnerOption>,
+    pub saved: bool,
+    pub sharing: Vec<String>,
+}
+
+async fn person_of(state: &AppState, token: Option<&str>) -> Result<Option<Uuid>, PageError> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let key = state.choice_key().await?;
+    Ok(verify_choice_token(key, token, now_millis()))
+}
+
+pub async fn thanks(
+    State(state): State<AppState>,
+    Query(q): Query<ThanksQuery>,
+    headers: HeaderMap,
+) -> Result<ThanksPage, PageError> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = Lang::from_query_or_header(q.lang.as_deref(), accept);
+    let mut page = ThanksPage {
+        t: i18n::texts(lang),
+        lang: lang.as_str(),
+        token: String::new(),
+        partners: Vec::new(),
+        saved: q.saved.is_some(),
+        sharing: Vec::new(),
+    };
+    // A missing, altered or expired link shows the plain thank-you page.
+    let Some(person) = person_of(&state, q.t.as_deref()).await? else {
+        return Ok(page);
+    };
+    let consents = state.store.partner_consents(person).await?;
+    for p in state.store.eligible_partners(person).await? {
+        let chosen = consents.get(&p.channel()) == Some(&true);
+        if chosen {
+            page.sharing.push(p.name.clone());
+        }
+        page.partners.push(PartnerOption {
+            consent: consent_text(&p),
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            offers: p
+                .offers
+                .iter()
+                .map(|o| o.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            chosen,
+        });
+    }
+    page.token = q.t.unwrap_or_default();
+    Ok(page)
+}
+
+/// `POST /join/partners`: `t` (the link), `lang`, and one `partner` field per ticked partner.
+pub async fn choose(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let mut token = String::new();
+    let mut lang = String::from("en");
+    let mut chosen: Vec<String> = Vec::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "t" => token = v.into_owned(),
+            "lang" => lang = v.into_owned(),
+            "partner" => chosen.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    let lang = Lang::from_query_or_header(Some(&lang), None);
+    let Some(person) = person_of(&state, Some(&token)).await? else {
+        return Err(PageError::BadRequest(
+            "This link has expired or is not valid. Sign up again to choose partner organizations."
+                .into(),
+        ));
+    };
+    // Every partner the person was shown is answered: ticked means yes, unticked means no.
+    let shown: Vec<(Partner, bool)> = state
+        .store
+        .eligible_partners(person)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let yes = chosen.contains(&p.slug);
+            (p, yes)
+        })
+        .collect();
+    state
+        .store
+        .record_partner_choices(
+            person,
+            &shown,
+            &consent_text,
+            PARTNER_CONSENT_VERSION,
+            lang.as_str(),
+            None,
+            now_millis(),
+        )
+        .await?;
+    state.webhooks.wake();
+    let t: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    Ok(Redirect::to(&format!(
+        "/join/thanks?lang={}&t={t}&saved=1",
+        lang.as_str()
+    ))
+    .into_response())
+}
