@@ -17,6 +17,8 @@ mod geo_postgis;
 mod geocode;
 /// Shared fixtures: spawning the app, signing in, sample sign-ups.
 mod helpers;
+/// Partners: choosing them, the portal, the API, webhooks, the access matrix.
+mod partners;
 /// Races: importing results and upcoming races, published figures.
 mod races;
 /// Races in Chromium: the map, a chamber, a recruit's races, the organizer view.
