@@ -538,23 +538,24 @@ async fn webhooks_arrive_once_each_after_the_receiver_comes_back() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let g = got.lock().unwrap();
-    assert_eq!(g.bad_signatures, 0);
-    assert_eq!(g.events.len(), PEOPLE, "one event per referral");
-    let mut per_referral: HashMap<&str, usize> = HashMap::new();
-    for (kind, referral) in g.events.values() {
-        assert_eq!(kind, "referral.created");
-        *per_referral.entry(referral.as_str()).or_default() += 1;
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(g.bad_signatures, 0);
+        assert_eq!(g.events.len(), PEOPLE, "one event per referral");
+        let mut per_referral: HashMap<&str, usize> = HashMap::new();
+        for (kind, referral) in g.events.values() {
+            assert_eq!(kind, "referral.created");
+            *per_referral.entry(referral.as_str()).or_default() += 1;
+        }
+        assert_eq!(per_referral.len(), PEOPLE);
+        assert!(per_referral.values().all(|n| *n == 1));
+        println!(
+            "webhooks: {} deliveries tried, {} refused while down, {} distinct events received",
+            g.deliveries,
+            g.refused,
+            g.events.len()
+        );
     }
-    assert_eq!(per_referral.len(), PEOPLE);
-    assert!(per_referral.values().all(|n| *n == 1));
-    println!(
-        "webhooks: {} deliveries tried, {} refused while down, {} distinct events received",
-        g.deliveries,
-        g.refused,
-        g.events.len()
-    );
-    drop(g);
 
     // A withdrawal sends referral.revoked.
     assert_eq!(choose(&app, &tokens[1], &[]).await.status(), 303);
