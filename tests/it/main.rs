@@ -19,6 +19,8 @@ mod geocode;
 mod helpers;
 /// Partners: choosing them, the portal, the API, webhooks, the access matrix.
 mod partners;
+/// The partner journey in Chromium.
+mod partners_browser;
 /// Races: importing results and upcoming races, published figures.
 mod races;
 /// Races in Chromium: the map, a chamber, a recruit's races, the organizer view.
