@@ -1068,6 +1068,47 @@ async fn partners_referrals_stages_tokens_and_the_outbox(db: Db) {
         ["alpha", "beta"],
         "gamma wants referred people only; delta Ohio only"
     );
+    // Someone who came through gamma's own link is offered gamma too.
+    let q = store
+        .submit(submission(&[
+            ("given_name", "Quin"),
+            ("email", "quin@example.org"),
+            ("postal_code", "05401"),
+            ("interest", "both"),
+            ("referrer", "gamma"),
+        ]))
+        .await
+        .unwrap();
+    let offered: Vec<String> = store
+        .eligible_partners(q.person_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.slug)
+        .collect();
+    assert_eq!(offered, ["alpha", "beta", "gamma"]);
+    let made = store
+        .record_partner_choices(
+            q.person_id,
+            &[(g.clone(), true)],
+            &|_| "yes".into(),
+            "v1",
+            "en",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let (via, _) = store
+        .partner_referral(g.partner_id, made[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        via.source.as_deref(),
+        Some("referrer:gamma"),
+        "the referral says how the person came"
+    );
 
     let shown = vec![(a.clone(), true), (b.clone(), false)];
     let made = store
@@ -1116,13 +1157,9 @@ async fn partners_referrals_stages_tokens_and_the_outbox(db: Db) {
             .unwrap()
             .is_empty()
     );
-    assert!(
-        store
-            .partner_referrals(g.partner_id, &all)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let gammas = store.partner_referrals(g.partner_id, &all).await.unwrap();
+    assert_eq!(gammas.len(), 1, "only Quin, who came through gamma's link");
+    assert_eq!(gammas[0].person.given_name, "Quin");
     let r = mine[0].referral_id;
     assert!(
         store
@@ -1197,8 +1234,9 @@ async fn partners_referrals_stages_tokens_and_the_outbox(db: Db) {
     );
 
     let h = store.headline().await.unwrap();
-    assert_eq!((h.want_to_run, h.connected, h.on_ballot), (1, 1, 0));
-    assert_eq!(store.funnel_rows().await.unwrap().len(), 1);
+    assert_eq!((h.want_to_run, h.connected, h.on_ballot), (2, 2, 0));
+    assert_eq!(h.want_to_volunteer, 1);
+    assert_eq!(store.funnel_rows().await.unwrap().len(), 2);
 
     // Tokens: shown once, stored hashed, revocable.
     let (tid, token) = store.create_token(a.partner_id, "CRM", now).await.unwrap();
