@@ -6,17 +6,7 @@ use fantoccini::Locator;
 
 use crate::helpers::{Db, TestApp};
 use crate::partners::{PW, partner, partner_user};
-use crate::support::browser::{Browser, shots, sign_in, wait_for_url};
-
-async fn text(c: &fantoccini::Client, css: &str) -> String {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
+use crate::support::browser::{Browser, shots, sign_in, text_of, wait_for_url};
 
 async fn click(c: &fantoccini::Client, css: &str) {
     c.wait()
@@ -67,7 +57,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
     click(c, "#interest-run").await;
     click(c, "main form button[type=submit]").await;
     wait_for_url(c, "the thank-you page", |u| u.path() == "/join/thanks").await;
-    let offered = text(c, "#partners-form").await;
+    let offered = text_of(c, "#partners-form").await;
     for name in ["ALPHA Trains", "BETA Trains", "GAMMA Trains"] {
         assert!(offered.contains(name), "{name} offered: {offered}");
     }
@@ -78,7 +68,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
         .await
         .unwrap();
     click(c, "#partners-form button[type=submit]").await;
-    let saved = text(c, "#partners-saved").await;
+    let saved = text_of(c, "#partners-saved").await;
     assert!(
         saved.contains("ALPHA Trains, BETA Trains will receive your details"),
         "{saved}"
@@ -92,7 +82,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
         c.goto(&app.url("/partner")).await.unwrap();
         sign_in(c, email, PW).await;
         wait_for_url(c, "the portal", |u| u.path() == "/partner").await;
-        assert_eq!(text(c, "#referral-count").await, "1");
+        assert_eq!(text_of(c, "#referral-count").await, "1");
         c.find(Locator::LinkText("Rosa Parks-Lee"))
             .await
             .unwrap()
@@ -103,7 +93,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
             u.path().starts_with("/partner/referrals/")
         })
         .await;
-        assert!(text(c, "#shared").await.contains("rosa@example.org"));
+        assert!(text_of(c, "#shared").await.contains("rosa@example.org"));
         c.find(Locator::Css("#new-stage"))
             .await
             .unwrap()
@@ -118,9 +108,9 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
             .unwrap();
         click(c, "#save-stage").await;
         wait_for_url(c, "the history", |u| u.fragment() == Some("history")).await;
-        assert!(text(c, "#stage").await.starts_with("Contacted"));
+        assert!(text_of(c, "#stage").await.starts_with("Contacted"));
         assert!(
-            text(c, "#stage-history")
+            text_of(c, "#stage-history")
                 .await
                 .contains("Called, intro call next week")
         );
@@ -132,7 +122,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
     c.goto(&app.url("/partner")).await.unwrap();
     sign_in(c, "g@gamma.org", PW).await;
     wait_for_url(c, "the portal", |u| u.path() == "/partner").await;
-    assert_eq!(text(c, "#referral-count").await, "0");
+    assert_eq!(text_of(c, "#referral-count").await, "0");
     assert!(!c.source().await.unwrap().contains("Rosa"));
     sign_out(c).await;
 

@@ -7,7 +7,7 @@ use downballot_store::model::now_millis;
 use fantoccini::Locator;
 
 use crate::helpers::{Db, TestApp, load_boundaries, shared_data, vermont_boundaries};
-use crate::support::browser::{Browser, shots, sign_in, wait_for_url};
+use crate::support::browser::{Browser, shots, sign_in, text_of, wait_for_url};
 
 const PW: &str = "correct horse battery staple";
 
@@ -19,16 +19,6 @@ async fn import_results(app: &TestApp, state: &str, date: &str, path: &std::path
         .import_races(&races, "openelections:test", now_millis())
         .await
         .unwrap();
-}
-
-async fn text(c: &fantoccini::Client, css: &str) -> String {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,7 +106,7 @@ async fn national_map_chamber_list_and_a_recruits_races() {
             .len(),
         51
     );
-    let states = text(c, "#states").await;
+    let states = text_of(c, "#states").await;
     assert!(
         states.contains("Pennsylvania") && states.contains("Vermont"),
         "{states}"
@@ -151,7 +141,7 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .await
         .unwrap();
     assert_eq!(marked.len(), expected, "uncontested seats marked");
-    assert_eq!(text(c, "#uncontested-count").await, expected.to_string());
+    assert_eq!(text_of(c, "#uncontested-count").await, expected.to_string());
     if ohio.is_some() {
         let page = c.source().await.unwrap();
         assert_eq!(page.matches(">Unopposed Republican<").count(), 17);
@@ -189,7 +179,7 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .await
         .unwrap();
     wait_for_url(c, "the next page", |u| u.path().matches('/').count() == 5).await;
-    assert!(text(c, "#race-status").await.starts_with("Unopposed"));
+    assert!(text_of(c, "#race-status").await.starts_with("Unopposed"));
 
     // 3. The organizer signs in and opens the recruit's page: the races where they live.
     c.goto(&app.url("/staff/people?q=rae")).await.unwrap();
@@ -207,7 +197,7 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         u.path().len() > "/staff/people/".len() + 30
     })
     .await;
-    let races = text(c, "#person-races").await;
+    let races = text_of(c, "#person-races").await;
     assert!(races.contains("General election, 2026-11-03"), "{races}");
     assert!(races.contains("Nobody running"), "{races}");
     assert_eq!(races.matches("chittenden-6-2").count(), 2, "{races}");
@@ -225,21 +215,21 @@ async fn national_map_chamber_list_and_a_recruits_races() {
 
     // 4. The organizer view: the recruit lives where a seat is uncontested.
     c.goto(&app.url("/staff/races?state=VT")).await.unwrap();
-    let recruits = text(c, "#recruits-table").await;
+    let recruits = text_of(c, "#recruits-table").await;
     assert!(
         recruits.contains("Rae Recruit") && recruits.contains("Nobody running"),
         "{recruits}"
     );
     assert_eq!(
-        text(c, "#open-seat-count").await,
+        text_of(c, "#open-seat-count").await,
         "0",
         "the one open Vermont seat has a recruit"
     );
     c.goto(&app.url("/staff/races?state=PA&office=state_house"))
         .await
         .unwrap();
-    assert_eq!(text(c, "#open-seat-count").await, "2");
-    assert_eq!(text(c, "#recruit-count").await, "0");
+    assert_eq!(text_of(c, "#open-seat-count").await, "2");
+    assert_eq!(text_of(c, "#recruit-count").await, "0");
     browser
         .screenshot(&shots().join("staff-races.png"))
         .await

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::model::{Millis, StaffUser};
 use crate::people::audit_statement;
+use crate::sql::placeholders;
 use crate::value::{RowAccess, Statement, Value};
 use crate::{Store, StoreError};
 
@@ -406,14 +407,6 @@ fn stage_statement(
             by_token.into(),
         ],
     )
-}
-
-/// Placeholders `$from, …` for `n` parameters.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {
@@ -1287,7 +1280,7 @@ impl Store {
         self.query(
             format!(
                 "SELECT {PARTNER_COLUMNS} FROM partner WHERE slug IN ({})",
-                placeholders(1, slugs.len())
+                placeholders(slugs.len())
             ),
             slugs.iter().map(|s| s.clone().into()).collect(),
             map_partner,

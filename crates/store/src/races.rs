@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::model::Millis;
+use crate::sql::placeholders;
 use crate::value::{RowAccess, Statement, Value};
 
 /// What an import did.
@@ -74,14 +75,6 @@ fn lines_text(c: &Candidate) -> String {
 
 fn incumbent_text(i: Option<bool>) -> Option<&'static str> {
     i.map(|b| if b { "yes" } else { "no" })
-}
-
-/// Placeholders `$from, $from+1, …` for `n` parameters.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {
@@ -219,7 +212,7 @@ impl Store {
         if ocd_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let clause = format!("r.ocd_id IN ({})", placeholders(1, ocd_ids.len()));
+        let clause = format!("r.ocd_id IN ({})", placeholders(ocd_ids.len()));
         let params = ocd_ids.iter().map(|s| s.clone().into()).collect();
         self.races_where(&clause, params).await
     }
@@ -300,7 +293,7 @@ impl Store {
             .query(
                 format!(
                     "SELECT ocd_id, name FROM division WHERE ocd_id IN ({})",
-                    placeholders(1, ocd_ids.len())
+                    placeholders(ocd_ids.len())
                 ),
                 ocd_ids.iter().map(|s| s.clone().into()).collect(),
                 |r| Ok((r.req_text(0)?, r.req_text(1)?)),
@@ -336,7 +329,7 @@ impl Store {
                  FROM person_division pd JOIN person p ON p.person_id = pd.person_id \
                  WHERE p.merged_into IS NULL AND p.interest IN ('run', 'both') AND pd.ocd_id IN ({}) \
                  ORDER BY pd.ocd_id, p.given_name, p.person_id",
-                placeholders(1, ocd_ids.len())
+                placeholders(ocd_ids.len())
             ),
             ocd_ids.iter().map(|s| s.clone().into()).collect(),
             |r| {

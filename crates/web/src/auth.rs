@@ -101,6 +101,25 @@ impl IntoResponse for LoginRequired {
     }
 }
 
+/// The enabled user behind the request's session cookie; without one, a redirect to the login
+/// page that comes back to `parts`' path.
+async fn session_of(parts: &Parts, state: &AppState, home: &str) -> Result<StaffUser, Response> {
+    let next = parts
+        .uri
+        .path_and_query()
+        .map_or(home, |p| p.as_str())
+        .to_owned();
+    let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
+        return Err(LoginRequired(next).into_response());
+    };
+    state
+        .store
+        .session_user(&token_hash(token), now_millis())
+        .await
+        .map_err(|e| PageError::Internal(e).into_response())?
+        .ok_or_else(|| LoginRequired(next).into_response())
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
@@ -108,26 +127,11 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or("/staff", |p| p.as_str())
-            .to_owned();
-        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-            return Err(LoginRequired(next).into_response());
-        };
-        let user = state
-            .store
-            .session_user(&token_hash(token), now_millis())
-            .await
-            .map_err(|e| PageError::Internal(e).into_response())?;
-        match user {
-            // An unknown role gets nothing; a partner user never sees the staff pages.
-            Some(user) => match Role::parse(&user.role) {
-                Some(role) if role.is_staff() => Ok(Staff { user, role }),
-                _ => Err(PageError::Forbidden.into_response()),
-            },
-            None => Err(LoginRequired(next).into_response()),
+        let user = session_of(parts, state, "/staff").await?;
+        // An unknown role gets nothing; a partner user never sees the staff pages.
+        match Role::parse(&user.role) {
+            Some(role) if role.is_staff() => Ok(Staff { user, role }),
+            _ => Err(PageError::Forbidden.into_response()),
         }
     }
 }
@@ -146,25 +150,10 @@ impl FromRequestParts<AppState> for PartnerUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or("/partner", |p| p.as_str())
-            .to_owned();
-        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-            return Err(LoginRequired(next).into_response());
-        };
-        let user = state
-            .store
-            .session_user(&token_hash(token), now_millis())
-            .await
-            .map_err(|e| PageError::Internal(e).into_response())?;
-        match user {
-            Some(user) => match (Role::parse(&user.role), user.partner_id) {
-                (Some(Role::Partner), Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
-                _ => Err(PageError::Forbidden.into_response()),
-            },
-            None => Err(LoginRequired(next).into_response()),
+        let user = session_of(parts, state, "/partner").await?;
+        match (Role::parse(&user.role), user.partner_id) {
+            (Some(Role::Partner), Some(partner_id)) => Ok(PartnerUser { user, partner_id }),
+            _ => Err(PageError::Forbidden.into_response()),
         }
     }
 }

@@ -319,3 +319,14 @@ pub async fn sign_in(c: &fantoccini::Client, email: &str, password: &str) {
         .await
         .unwrap();
 }
+
+/// The text of the first element matching `css`, waiting for it to appear.
+pub async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.wait()
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
