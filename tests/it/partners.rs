@@ -123,6 +123,17 @@ async fn choose_partners_then_portal_api_and_withdrawal() {
     }
     assert!(page.contains("ALPHA Trains may receive my name, e-mail, phone"));
     let token = token_of(&thanks);
+    // The same link in Spanish: the choice and its consent words in Spanish.
+    let es = app
+        .get(&thanks.replace("lang=en", "lang=es"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        es.contains("Acepto que ALPHA Trains reciba mi nombre"),
+        "{es}"
+    );
 
     // An altered link is refused and stores nothing.
     let forged = token.replacen('.', ".9", 1);
@@ -138,7 +149,7 @@ async fn choose_partners_then_portal_api_and_withdrawal() {
         .await
         .unwrap();
     assert!(
-        saved.contains("ALPHA Trains, BETA Trains will receive your details"),
+        saved.contains("will receive your details and be in touch: ALPHA Trains, BETA Trains."),
         "{saved}"
     );
 

@@ -70,7 +70,7 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
     click(c, "#partners-form button[type=submit]").await;
     let saved = text_of(c, "#partners-saved").await;
     assert!(
-        saved.contains("ALPHA Trains, BETA Trains will receive your details"),
+        saved.contains("will receive your details and be in touch: ALPHA Trains, BETA Trains."),
         "{saved}"
     );
 

@@ -313,6 +313,19 @@ pub struct Texts {
     pub thank_you_share: &'static str,
     /// Link back to an empty form, to sign up someone else.
     pub thank_you_again: &'static str,
+
+    /// Heading of the partner choice on the thank-you page.
+    pub partners_heading: &'static str,
+    /// What ticking a partner means.
+    pub partners_intro: &'static str,
+    /// The button saving the choices.
+    pub partners_save: &'static str,
+    /// After saving, when no partner was chosen.
+    pub partners_saved_none: &'static str,
+    /// After saving: followed by the chosen partners' names.
+    pub partners_saved_some: &'static str,
+    /// The consent words for one partner: `{partner}` and `{offers}` are filled in.
+    pub partners_consent: &'static str,
 }
 
 impl Texts {
@@ -410,6 +423,12 @@ impl Texts {
             self.thank_you_body,
             self.thank_you_share,
             self.thank_you_again,
+            self.partners_heading,
+            self.partners_intro,
+            self.partners_save,
+            self.partners_saved_none,
+            self.partners_saved_some,
+            self.partners_consent,
         ];
         all.extend(Interest::ALL.iter().map(|v| self.interest_label(*v)));
         all.extend(Office::ALL.iter().map(|v| self.office_label(*v)));
@@ -504,6 +523,12 @@ static EN: Texts = Texts {
                      are organizing, and the races on your ballot.",
     thank_you_share: "Know someone who should run? Send them this page.",
     thank_you_again: "Sign up someone else",
+    partners_heading: "Get connected to organizations that train candidates",
+    partners_intro: "These partner organizations work where you live. Tick the ones that may receive your details; the others receive nothing. You can come back through this page and untick one at any time.",
+    partners_save: "Save my choices",
+    partners_saved_none: "Saved: no partner organization receives your details.",
+    partners_saved_some: "Saved. These organizations will receive your details and be in touch:",
+    partners_consent: "I agree that {partner} may receive my name, e-mail, phone, city, state, ZIP code and what I signed up for, to contact me about {offers}. I can withdraw this at any time.",
 };
 
 static ES: Texts = Texts {
@@ -595,6 +620,12 @@ static ES: Texts = Texts {
                      se está organizando cerca de ti y los cargos que se eligen donde vives.",
     thank_you_share: "¿Conoces a alguien que debería postularse? Mándale esta página.",
     thank_you_again: "Inscribir a otra persona",
+    partners_heading: "Conéctese con organizaciones que preparan a candidatos",
+    partners_intro: "Estas organizaciones aliadas trabajan donde usted vive. Marque las que pueden recibir sus datos; las demás no reciben nada. Puede volver a esta página y desmarcar una en cualquier momento.",
+    partners_save: "Guardar mis opciones",
+    partners_saved_none: "Guardado: ninguna organización aliada recibe sus datos.",
+    partners_saved_some: "Guardado. Estas organizaciones recibirán sus datos y se pondrán en contacto:",
+    partners_consent: "Acepto que {partner} reciba mi nombre, correo electrónico, teléfono, ciudad, estado, código postal y lo que indiqué al inscribirme, para contactarme sobre {offers}. Puedo retirar este permiso en cualquier momento.",
 };
 
 /// The page wording in `lang`.

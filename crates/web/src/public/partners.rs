@@ -21,18 +21,20 @@ use crate::signing::{CHOICE_LINK_MS, choice_token, verify_choice_token};
 /// The version of the per-partner consent wording below.
 pub const PARTNER_CONSENT_VERSION: &str = "partner-2026-11";
 
-/// The exact words a person agrees to for one partner.
-pub fn consent_text(p: &Partner) -> String {
+/// The exact words a person agrees to for one partner, in their language.
+pub fn consent_text(p: &Partner, lang: Lang) -> String {
     let offers = if p.offers.is_empty() {
-        "running for office".to_owned()
+        match lang {
+            Lang::Es => "postularse a un cargo".to_owned(),
+            _ => "running for office".to_owned(),
+        }
     } else {
         p.offers_label()
     };
-    format!(
-        "I agree that {} may receive my name, e-mail, phone, city, state, ZIP code and what I signed up for, \
-         to contact me about {offers}. I can withdraw this at any time.",
-        p.name
-    )
+    i18n::texts(lang)
+        .partners_consent
+        .replace("{partner}", &p.name)
+        .replace("{offers}", &offers)
 }
 
 /// The link a person uses to choose partners after signing up.
@@ -106,7 +108,7 @@ pub async fn thanks(
             page.sharing.push(p.name.clone());
         }
         page.partners.push(PartnerOption {
-            consent: consent_text(&p),
+            consent: consent_text(&p, lang),
             slug: p.slug,
             name: p.name,
             description: p.description,
@@ -162,7 +164,7 @@ pub async fn choose(
         .record_partner_choices(
             person,
             &shown,
-            &consent_text,
+            &|p| consent_text(p, lang),
             PARTNER_CONSENT_VERSION,
             lang.as_str(),
             None,
