@@ -1353,6 +1353,68 @@ async fn partners_referrals_stages_tokens_and_the_outbox(db: Db) {
     assert_eq!(back, [r]);
     assert_eq!(store.person_referrals(p.person_id).await.unwrap().len(), 1);
 
+    // A merge carries referrals over to the kept person.
+    let by_phone = store
+        .submit(submission(&[
+            ("given_name", "Mo"),
+            ("phone", "8028631234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    store
+        .record_partner_choices(
+            by_phone.person_id,
+            &[(b.clone(), true)],
+            &|_| "yes".into(),
+            "v1",
+            "en",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let conflict = store
+        .submit(submission(&[
+            ("given_name", "Pia"),
+            ("email", "pia@example.org"),
+            ("phone", "802-863-1234"),
+            ("postal_code", "05401"),
+            ("interest", "run"),
+        ]))
+        .await
+        .unwrap();
+    assert!(conflict.merge_candidate);
+    let candidate = store
+        .person_detail(p.person_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .merge_candidates[0]
+        .clone();
+    let admin = store
+        .create_user("admin@example.org", "admin", "x", now)
+        .await
+        .unwrap();
+    let kept = store
+        .merge(candidate.merge_candidate_id, admin.user_id, now)
+        .await
+        .unwrap();
+    assert_eq!(kept, p.person_id);
+    let slugs: Vec<String> = store
+        .person_referrals(kept)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(r, _)| r.partner_slug)
+        .collect();
+    assert_eq!(
+        slugs,
+        ["alpha", "beta"],
+        "beta's referral moved to the kept person"
+    );
+
     // The installation secret is made once.
     let s1 = store.app_secret("thanks").await.unwrap();
     assert_eq!(s1.len(), 32);

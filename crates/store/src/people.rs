@@ -373,6 +373,13 @@ impl Store {
                 "UPDATE consent SET person_id = $1 WHERE person_id = $2",
                 ids(),
             ),
+            // Referrals follow, unless the kept person already has one with that partner (one
+            // referral per person and partner): that one stays, the other stays on the tombstone.
+            Statement::new(
+                "UPDATE referral SET person_id = $1, updated_at = $3 WHERE person_id = $2 \
+                 AND partner_id NOT IN (SELECT partner_id FROM referral WHERE person_id = $1)",
+                vec![keep.into(), gone.into(), now.into()],
+            ),
             Statement::new(
                 "UPDATE person SET merged_into = $1, submission_count = 0, updated_at = $3 WHERE person_id = $2",
                 vec![keep.into(), gone.into(), now.into()],
@@ -391,7 +398,7 @@ impl Store {
             ),
         ];
         let counts = self.transaction(statements).await?;
-        if counts[6] != 1 {
+        if counts[7] != 1 {
             return Err(StoreError::NotFound);
         }
         Ok(keep)
