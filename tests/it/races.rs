@@ -459,4 +459,46 @@ mod pages {
             "{log:?}"
         );
     }
+
+    #[tokio::test]
+    async fn the_thank_you_page_shows_the_races_where_the_person_lives() {
+        let app = TestApp::spawn(Db::Sqlite).await;
+        crate::helpers::load_boundaries(&app, &crate::helpers::vermont_boundaries()).await;
+        let e = Election::new("vt", "2016-11-08", ElectionKind::General).unwrap();
+        let file = std::fs::File::open(super::fixture("vt-2016-house-excerpt.csv")).unwrap();
+        let races = openelections::read(&e, file).unwrap().races;
+        app.store
+            .import_races(&races, "openelections:test", now_millis())
+            .await
+            .unwrap();
+        let res = app
+            .post_form(
+                "/join",
+                &[
+                    ("given_name", "Rae"),
+                    ("email", "rae@example.org"),
+                    ("postal_code", "05401"),
+                    ("interest", "run"),
+                ],
+            )
+            .await;
+        let thanks = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = app.get(&thanks).await.text().await.unwrap();
+        assert!(page.contains("Races where you live"), "{page}");
+        assert!(
+            page.contains("State House chittenden-6-2</a> — General election, 2016-11-08"),
+            "{page}"
+        );
+        assert!(!page.contains("addison-1"), "only races where she lives");
+        let es = app
+            .get(&thanks.replace("lang=en", "lang=es"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(es.contains("Elecciones donde usted vive"));
+        // Without the signed link, nothing personal.
+        let plain = app.get("/join/thanks?lang=en").await.text().await.unwrap();
+        assert!(!plain.contains("your-races"));
+    }
 }

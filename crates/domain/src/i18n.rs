@@ -326,6 +326,8 @@ pub struct Texts {
     pub partners_saved_some: &'static str,
     /// The consent words for one partner: `{partner}` and `{offers}` are filled in.
     pub partners_consent: &'static str,
+    /// Heading of the races where the person lives, on the thank-you page.
+    pub races_heading: &'static str,
 }
 
 impl Texts {
@@ -429,6 +431,7 @@ impl Texts {
             self.partners_saved_none,
             self.partners_saved_some,
             self.partners_consent,
+            self.races_heading,
         ];
         all.extend(Interest::ALL.iter().map(|v| self.interest_label(*v)));
         all.extend(Office::ALL.iter().map(|v| self.office_label(*v)));
@@ -528,6 +531,7 @@ static EN: Texts = Texts {
     partners_save: "Save my choices",
     partners_saved_none: "Saved: no partner organization receives your details.",
     partners_saved_some: "Saved. These organizations will receive your details and be in touch:",
+    races_heading: "Races where you live",
     partners_consent: "I agree that {partner} may receive my name, e-mail, phone, city, state, ZIP code and what I signed up for, to contact me about {offers}. I can withdraw this at any time.",
 };
 
@@ -625,6 +629,7 @@ static ES: Texts = Texts {
     partners_save: "Guardar mis opciones",
     partners_saved_none: "Guardado: ninguna organización aliada recibe sus datos.",
     partners_saved_some: "Guardado. Estas organizaciones recibirán sus datos y se pondrán en contacto:",
+    races_heading: "Elecciones donde usted vive",
     partners_consent: "Acepto que {partner} reciba mi nombre, correo electrónico, teléfono, ciudad, estado, código postal y lo que indiqué al inscribirme, para contactarme sobre {offers}. Puedo retirar este permiso en cualquier momento.",
 };
 

@@ -217,6 +217,31 @@ impl Store {
         self.races_where(&clause, params).await
     }
 
+    /// The races where a person lives: their districts' and their state's (statewide offices),
+    /// newest election first.
+    pub async fn person_races(&self, person_id: Uuid) -> Result<Vec<Race>> {
+        let mut divisions: Vec<String> = self
+            .person_divisions(person_id)
+            .await?
+            .into_iter()
+            .map(|d| d.ocd_id)
+            .collect();
+        let region = self
+            .query_one(
+                "SELECT region FROM person WHERE person_id = $1".into(),
+                vec![person_id.into()],
+                |r| r.req_text(0),
+            )
+            .await?;
+        if let Some(region) = region {
+            divisions.push(format!(
+                "ocd-division/country:us/state:{}",
+                region.to_ascii_lowercase()
+            ));
+        }
+        self.races_in_divisions(&divisions).await
+    }
+
     /// Every stored race (the national map and organizer views; thousands, not millions).
     pub async fn all_races(&self) -> Result<Vec<Race>> {
         self.races_where("1 = 1", vec![]).await

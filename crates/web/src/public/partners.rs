@@ -70,6 +70,8 @@ pub struct ThanksPage {
     pub partners: Vec<PartnerOption>,
     pub saved: bool,
     pub sharing: Vec<String>,
+    /// The races where the person lives, in the most recent election on record there.
+    pub races: Vec<crate::races::RaceView>,
 }
 
 async fn person_of(state: &AppState, token: Option<&str>) -> Result<Option<Uuid>, PageError> {
@@ -96,11 +98,20 @@ pub async fn thanks(
         partners: Vec::new(),
         saved: q.saved.is_some(),
         sharing: Vec::new(),
+        races: Vec::new(),
     };
     // A missing, altered or expired link shows the plain thank-you page.
     let Some(person) = person_of(&state, q.t.as_deref()).await? else {
         return Ok(page);
     };
+    let races = state.store.person_races(person).await?;
+    if let Some(latest) = races.iter().map(|r| r.election.date.clone()).max() {
+        page.races = races
+            .iter()
+            .filter(|r| r.election.date == latest)
+            .map(crate::races::RaceView::of)
+            .collect();
+    }
     let consents = state.store.partner_consents(person).await?;
     for p in state.store.eligible_partners(person).await? {
         let chosen = consents.get(&p.channel()) == Some(&true);

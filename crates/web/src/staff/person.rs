@@ -67,14 +67,9 @@ pub async fn show(
             now_millis(),
         )
         .await?;
-    let mut divisions: Vec<String> = detail.divisions.iter().map(|d| d.ocd_id.clone()).collect();
-    divisions.push(format!(
-        "ocd-division/country:us/state:{}",
-        detail.person.region.to_ascii_lowercase()
-    ));
     let races = state
         .store
-        .races_in_divisions(&divisions)
+        .person_races(id)
         .await?
         .iter()
         .map(crate::races::RaceView::of)
