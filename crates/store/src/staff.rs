@@ -167,6 +167,30 @@ impl Store {
         Ok(())
     }
 
+    /// Records an access made with a partner's API token (no staff user: the token and its
+    /// partner are in the detail).
+    pub async fn audit_api(
+        &self,
+        token_id: Uuid,
+        action: &str,
+        person_id: Option<Uuid>,
+        detail: &str,
+        now: Millis,
+    ) -> Result<()> {
+        self.transaction(vec![Statement::new(
+            "INSERT INTO audit_log (audit_id, at, user_id, action, person_id, detail) VALUES ($1, $2, NULL, $3, $4, $5)",
+            vec![
+                Uuid::now_v7().into(),
+                now.into(),
+                action.into(),
+                person_id.into(),
+                format!("API token {token_id}: {detail}").into(),
+            ],
+        )])
+        .await?;
+        Ok(())
+    }
+
     /// Newest first.
     pub async fn audit_log(
         &self,

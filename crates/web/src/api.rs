@@ -163,6 +163,16 @@ pub async fn show(
         .partner_referral(partner.partner_id, parse_id(&id)?)
         .await?
         .ok_or_else(not_found)?;
+    state
+        .store
+        .audit_api(
+            partner.token_id,
+            "api_view_person",
+            Some(r.person_id),
+            &format!("referral {}", r.referral_id),
+            now_millis(),
+        )
+        .await?;
     let mut body = referral_json(&r);
     body["history"] = history
         .iter()
