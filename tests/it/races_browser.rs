@@ -82,7 +82,19 @@ async fn national_map_chamber_list_and_a_recruits_races() {
         .for_element(Locator::Css("#tile-map"))
         .await
         .unwrap();
-    assert_eq!(map.attr("role").await.unwrap().as_deref(), Some("img"));
+    assert_eq!(map.attr("role").await.unwrap().as_deref(), Some("group"));
+    // Keyboard and screen-reader users reach each state with data by a named link.
+    let link = c
+        .find(Locator::Css("#tile-map a[href='/races/pa']"))
+        .await
+        .unwrap();
+    assert!(
+        link.attr("aria-label")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .starts_with("Pennsylvania: 3 of 5 seats uncontested")
+    );
     let pa = c
         .find(Locator::Css("g.tile[data-state=PA]"))
         .await

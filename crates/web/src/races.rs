@@ -254,7 +254,7 @@ pub fn tile_map(rows: &[StateRow]) -> String {
     const S: u32 = 44;
     const GAP: u32 = 4;
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-labelledby=\"map-title map-desc\" class=\"tile-map\" id=\"tile-map\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"group\" aria-labelledby=\"map-title\" aria-describedby=\"map-desc\" class=\"tile-map\" id=\"tile-map\">\
          <title id=\"map-title\">Share of seats uncontested, by state</title>\
          <desc id=\"map-desc\">One square per state; darker means more seats with a single candidate. Grey states have no race data. The table below lists the same figures.</desc>",
         w = 12 * (S + GAP),
@@ -294,17 +294,26 @@ pub fn tile_map(rows: &[StateRow]) -> String {
                 None => (NO_DATA.0, NO_DATA.1, format!("{name}: no race data"), None),
             },
         };
-        let tile = format!(
-            "<g class=\"tile\" data-state=\"{code}\" data-fill=\"{fill}\"><title>{title}</title>\
+        // A linked tile is named by its link's label; any other is an image with its own.
+        let (wrap_open, wrap_close, name) = match &href {
+            Some(h) => (
+                format!("<a href=\"{h}\" aria-label=\"{title}\">"),
+                "</a>",
+                String::new(),
+            ),
+            None => (
+                String::new(),
+                "",
+                format!(" role=\"img\" aria-label=\"{title}\""),
+            ),
+        };
+        out.push_str(&format!(
+            "{wrap_open}<g class=\"tile\" data-state=\"{code}\" data-fill=\"{fill}\"{name}><title>{title}</title>\
              <rect x=\"{x}\" y=\"{y}\" width=\"{S}\" height=\"{S}\" rx=\"4\" fill=\"{fill}\"/>\
-             <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"600\" fill=\"{text}\">{code}</text></g>",
+             <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"600\" fill=\"{text}\" aria-hidden=\"true\">{code}</text></g>{wrap_close}",
             tx = x + S / 2,
             ty = y + S / 2 + 5,
-        );
-        match href {
-            Some(h) => out.push_str(&format!("<a href=\"{h}\">{tile}</a>")),
-            None => out.push_str(&tile),
-        }
+        ));
     }
     out.push_str("</svg>");
     out
@@ -580,11 +589,13 @@ mod tests {
             share: Some(0.25),
         }];
         let svg = tile_map(&rows);
-        assert!(svg.contains("<a href=\"/races/oh\">"));
+        assert!(svg.contains(
+            "<a href=\"/races/oh\" aria-label=\"Ohio: 25 of 100 seats uncontested (25%)"
+        ));
         assert!(svg.contains("Ohio: 25 of 100 seats uncontested (25%)"));
         assert!(svg.contains("data-state=\"OH\" data-fill=\"#fb6a4a\""));
         assert!(svg.contains("data-state=\"TX\" data-fill=\"#e8e8e8\""));
-        assert!(svg.contains("Texas: no race data"));
+        assert!(svg.contains("role=\"img\" aria-label=\"Texas: no race data\""));
         assert_eq!(svg.matches("<a href=").count(), 1);
     }
 }
