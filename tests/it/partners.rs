@@ -836,3 +836,174 @@ async fn access_matrix() {
     assert!(!list.to_string().contains("bo@example.org"));
     println!("checked {} routes × {} roles", routes.len(), everyone.len());
 }
+
+/// An admin manages partners through the pages: a refused form keeps what was typed, then the
+/// partner, its user, and an API token shown once, then revoked.
+#[tokio::test]
+async fn admins_create_and_edit_partners_users_and_tokens() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    app.staff("admin@example.org", "admin", PW).await;
+    let admin = app.login("admin@example.org", PW).await;
+
+    let bad = app
+        .post_as(
+            "/staff/partners",
+            &admin,
+            &[
+                ("slug", "Run For Something!"),
+                ("name", "Run for Something"),
+                ("states", "OH, Narnia"),
+                ("born_from", "nineteen"),
+                ("languages", "english"),
+                ("webhook_url", "ftp://x"),
+                ("offers", "training"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let page = bad.text().await.unwrap();
+    for problem in [
+        "lower-case letters, digits and dashes",
+        "unknown state &#34;Narnia&#34;",
+        "Born from must be a year",
+        "two-letter codes",
+        "must start with https://",
+    ] {
+        assert!(page.contains(problem), "{problem}: {page}");
+    }
+    assert!(
+        page.contains("value=\"Run for Something\""),
+        "what was typed stays"
+    );
+    assert!(
+        app.store.partners().await.unwrap().is_empty(),
+        "nothing half-stored"
+    );
+
+    let res = app
+        .post_as(
+            "/staff/partners",
+            &admin,
+            &[
+                ("slug", "rfs"),
+                ("name", "Run for Something"),
+                ("description", "Young progressives running down-ballot"),
+                ("offers", "training"),
+                ("offers", "mentoring"),
+                ("states", "OH, pa"),
+                ("interests", "run"),
+                ("born_from", "1984"),
+                ("share_mode", "referred_only"),
+                ("webhook_url", "https://hooks.example.org/db"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let p = app.store.partner_by_slug("rfs").await.unwrap().unwrap();
+    assert_eq!(p.rules.states, ["OH", "PA"]);
+    assert_eq!(p.rules.born_from, Some(1984));
+    assert_eq!(
+        p.share_mode,
+        downballot_domain::partner::ShareMode::ReferredOnly
+    );
+    assert_eq!(p.offers, [Offer::Training, Offer::Mentoring]);
+    assert!(p.webhook_secret.as_ref().is_some_and(|s| s.len() == 64));
+    let dup = app
+        .post_as(
+            "/staff/partners",
+            &admin,
+            &[("slug", "rfs"), ("name", "Again")],
+        )
+        .await;
+    assert_eq!(dup.status(), 400);
+    assert!(dup.text().await.unwrap().contains("already exists"));
+
+    // Edit: the slug stays whatever is posted.
+    let path = format!("/staff/partners/{}", p.partner_id);
+    let res = app
+        .post_as(
+            &path,
+            &admin,
+            &[
+                ("slug", "other"),
+                ("name", "RFS"),
+                ("states", ""),
+                ("interests", "run"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let p = app.store.partner(p.partner_id).await.unwrap().unwrap();
+    assert_eq!(
+        (p.slug.as_str(), p.name.as_str(), p.active),
+        ("rfs", "RFS", false)
+    );
+    assert!(p.rules.states.is_empty());
+
+    // A user for the partner, then a token shown once.
+    let res = app
+        .post_as(
+            &format!("{path}/users"),
+            &admin,
+            &[("email", "lead@rfs.org"), ("password", PW)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let short = app
+        .post_as(
+            &format!("{path}/users"),
+            &admin,
+            &[("email", "two@rfs.org"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(short.status(), 400);
+    let lead = app.login("lead@rfs.org", PW).await;
+    assert_eq!(app.get_as("/partner", &lead).await.status(), 200);
+    let page = app
+        .post_as(&format!("{path}/tokens"), &admin, &[("name", "CRM sync")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token = page
+        .split("<code id=\"new-token\">")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .expect("the token, shown once")
+        .to_owned();
+    assert!(token.starts_with("dbt_"));
+    let again = app.get_as(&path, &admin).await.text().await.unwrap();
+    assert!(!again.contains(&token), "never shown again");
+    assert!(again.contains("CRM sync"));
+    // The partner is inactive: its token opens nothing until it is active again.
+    assert_eq!(
+        api_get(&app, "/api/v1/referrals", &token).await.status(),
+        401
+    );
+    app.post_as(&path, &admin, &[("name", "RFS"), ("active", "1")])
+        .await;
+    assert_eq!(
+        api_get(&app, "/api/v1/referrals", &token).await.status(),
+        200
+    );
+    let id = app.store.tokens(p.partner_id).await.unwrap()[0].token_id;
+    let res = app
+        .post_as(&format!("{path}/tokens/{id}/revoke"), &admin, &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        api_get(&app, "/api/v1/referrals", &token).await.status(),
+        401
+    );
+    let log = app.store.audit_log(None, 50, 0).await.unwrap();
+    for action in [
+        "create_partner",
+        "update_partner",
+        "create_user",
+        "create_token",
+        "revoke_token",
+    ] {
+        assert!(log.iter().any(|a| a.action == action), "{action} audited");
+    }
+}
