@@ -78,7 +78,12 @@ struct Options {
 }
 
 const USAGE: &str = "usage: surge [--backend sqlite|postgres|both] [--runs N] [--seconds S] \
-[--connections C] [--worker-threads 2|1,2] [--client-threads T] [--keep] [--postgres-url URL]";
+[--connections C] [--worker-threads 2|1,2] [--client-threads T] [--keep] [--postgres-url URL] \
+[--follow-thanks]";
+
+/// `--follow-thanks`: after each acknowledged sign-up, load the thank-you page it redirects to,
+/// as a browser does (the page reads the person's partners and races).
+static FOLLOW_THANKS: AtomicBool = AtomicBool::new(false);
 
 fn parse_options() -> Result<Options> {
     let mut o = Options {
@@ -133,6 +138,7 @@ fn parse_options() -> Result<Options> {
                     .context("--worker-threads")?;
             }
             "--keep" => o.keep = true,
+            "--follow-thanks" => FOLLOW_THANKS.store(true, Ordering::Relaxed),
             "--postgres-url" => o.postgres_url = Some(value()?),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -634,16 +640,46 @@ async fn join_loop(addr: &str, conn: usize, tag: &str, stop: &AtomicBool) -> Con
             s.ready().await?;
             let res = s.send_request(req).await?;
             let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get(hyper::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             res.into_body().collect().await?;
-            Ok::<_, hyper::Error>(status)
+            Ok::<_, hyper::Error>((status, location))
         }
         .await;
         match outcome {
-            Ok(status) => {
-                record(&mut stats, started, status);
+            Ok((status, location)) => {
                 if status == 303 {
                     stats.accepted.push(n);
+                    // Like a browser: the thank-you page, counted in this sign-up's latency.
+                    if let (true, Some(location)) =
+                        (FOLLOW_THANKS.load(Ordering::Relaxed), location)
+                    {
+                        let get = Request::get(location.as_str())
+                            .header(hyper::header::HOST, addr)
+                            .body(Full::new(Bytes::new()))
+                            .expect("a valid request");
+                        let thanks = async {
+                            s.ready().await?;
+                            let res = s.send_request(get).await?;
+                            let status = res.status().as_u16();
+                            res.into_body().collect().await?;
+                            Ok::<_, hyper::Error>(status)
+                        }
+                        .await;
+                        match thanks {
+                            Ok(200) => {}
+                            Ok(other) => *stats.statuses.entry(10_000 + other).or_default() += 1,
+                            Err(_) => {
+                                *stats.statuses.entry(10_000).or_default() += 1;
+                                sender = None;
+                            }
+                        }
+                    }
                 }
+                record(&mut stats, started, status);
             }
             Err(_) => {
                 record(&mut stats, started, 0);

@@ -57,6 +57,8 @@ async fn a_recruit_chooses_two_partners_who_each_contact_them() {
     click(c, "#interest-run").await;
     click(c, "main form button[type=submit]").await;
     wait_for_url(c, "the thank-you page", |u| u.path() == "/join/thanks").await;
+    click(c, "#next-step").await;
+    wait_for_url(c, "the next step", |u| u.path() == "/join/partners").await;
     let offered = text_of(c, "#partners-form").await;
     for name in ["ALPHA Trains", "BETA Trains", "GAMMA Trains"] {
         assert!(offered.contains(name), "{name} offered: {offered}");

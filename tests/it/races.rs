@@ -461,7 +461,7 @@ mod pages {
     }
 
     #[tokio::test]
-    async fn the_thank_you_page_shows_the_races_where_the_person_lives() {
+    async fn after_signing_up_a_person_sees_the_races_where_they_live() {
         let app = TestApp::spawn(Db::Sqlite).await;
         crate::helpers::load_boundaries(&app, &crate::helpers::vermont_boundaries()).await;
         let e = Election::new("vt", "2016-11-08", ElectionKind::General).unwrap();
@@ -483,7 +483,8 @@ mod pages {
             )
             .await;
         let thanks = res.headers()["location"].to_str().unwrap().to_owned();
-        let page = app.get(&thanks).await.text().await.unwrap();
+        let next = crate::partners::next_step(&app, &thanks).await;
+        let page = app.get(&next).await.text().await.unwrap();
         assert!(page.contains("Races where you live"), "{page}");
         assert!(
             page.contains("State House chittenden-6-2</a> — General election, 2016-11-08"),
@@ -491,14 +492,18 @@ mod pages {
         );
         assert!(!page.contains("addison-1"), "only races where she lives");
         let es = app
-            .get(&thanks.replace("lang=en", "lang=es"))
+            .get(&next.replace("lang=en", "lang=es"))
             .await
             .text()
             .await
             .unwrap();
         assert!(es.contains("Elecciones donde usted vive"));
-        // Without the signed link, nothing personal.
+        // Without the signed link, nothing personal and no next step.
         let plain = app.get("/join/thanks?lang=en").await.text().await.unwrap();
-        assert!(!plain.contains("your-races"));
+        assert!(!plain.contains("your-races") && !plain.contains("next-step"));
+        assert_eq!(
+            app.get("/join/partners?lang=en&t=forged").await.status(),
+            400
+        );
     }
 }

@@ -328,6 +328,10 @@ pub struct Texts {
     pub partners_consent: &'static str,
     /// Heading of the races where the person lives, on the thank-you page.
     pub races_heading: &'static str,
+    /// The thank-you page's link to races and partners, and that page's heading.
+    pub next_step: &'static str,
+    /// When no partner organization takes this person.
+    pub partners_none: &'static str,
 }
 
 impl Texts {
@@ -432,6 +436,8 @@ impl Texts {
             self.partners_saved_some,
             self.partners_consent,
             self.races_heading,
+            self.next_step,
+            self.partners_none,
         ];
         all.extend(Interest::ALL.iter().map(|v| self.interest_label(*v)));
         all.extend(Office::ALL.iter().map(|v| self.office_label(*v)));
@@ -532,6 +538,8 @@ static EN: Texts = Texts {
     partners_saved_none: "Saved: no partner organization receives your details.",
     partners_saved_some: "Saved. These organizations will receive your details and be in touch:",
     races_heading: "Races where you live",
+    next_step: "See the races where you live and get connected",
+    partners_none: "No partner organization works with people in your situation yet; we will keep you posted.",
     partners_consent: "I agree that {partner} may receive my name, e-mail, phone, city, state, ZIP code and what I signed up for, to contact me about {offers}. I can withdraw this at any time.",
 };
 
@@ -630,6 +638,8 @@ static ES: Texts = Texts {
     partners_saved_none: "Guardado: ninguna organización aliada recibe sus datos.",
     partners_saved_some: "Guardado. Estas organizaciones recibirán sus datos y se pondrán en contacto:",
     races_heading: "Elecciones donde usted vive",
+    next_step: "Vea las elecciones donde usted vive y conéctese",
+    partners_none: "Todavía ninguna organización aliada trabaja con personas en su situación; le mantendremos al tanto.",
     partners_consent: "Acepto que {partner} reciba mi nombre, correo electrónico, teléfono, ciudad, estado, código postal y lo que indiqué al inscribirme, para contactarme sobre {offers}. Puedo retirar este permiso en cualquier momento.",
 };
 

@@ -1082,6 +1082,20 @@ impl Store {
         Ok(row.unwrap_or_default())
     }
 
+    /// Whether any active partner or any race is stored: the thank-you page offers its next step
+    /// only then.
+    pub async fn has_partners_or_races(&self) -> Result<bool> {
+        let n = self
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM partner WHERE active) + (SELECT COUNT(*) FROM race)"
+                    .into(),
+                vec![],
+                |r| r.req_int(0),
+            )
+            .await?;
+        Ok(n.unwrap_or(0) > 0)
+    }
+
     // ----- API tokens -----------------------------------------------------------------------
 
     /// Creates a token for a partner; returns its id and the token itself, which is not stored.

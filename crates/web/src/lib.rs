@@ -54,6 +54,9 @@ pub struct AppState {
     pub webhooks: webhooks::Webhooks,
     /// The key signing partner-choice links, read from the database on first use.
     secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Whether the thank-you page has a next step to offer (partners or races exist), and when
+    /// that was read: the page is loaded once per sign-up, so it must not query per view.
+    next_step: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
 
 impl AppState {
@@ -65,7 +68,31 @@ impl AppState {
             geocoding: None,
             webhooks: webhooks::Webhooks::default(),
             secret: Arc::new(tokio::sync::OnceCell::new()),
+            next_step: Arc::new(std::sync::Mutex::new(None)),
         }
+    }
+
+    /// Whether any active partner or any race exists, read at most every 5 seconds.
+    pub async fn has_next_step(&self) -> bool {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+        if let Some((at, v)) = *self.next_step.lock().unwrap_or_else(|e| e.into_inner())
+            && at.elapsed() < FRESH
+        {
+            return v;
+        }
+        let v = match self.store.has_partners_or_races().await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "cannot tell whether partners or races exist"
+                );
+                false
+            }
+        };
+        *self.next_step.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), v));
+        v
     }
 
     /// With other webhook timing (tests use short backoffs).
@@ -168,7 +195,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(public::join::home))
         .route("/join", get(public::join::form).post(public::join::submit))
         .route("/join/thanks", get(public::partners::thanks))
-        .route("/join/partners", post(public::partners::choose))
+        .route(
+            "/join/partners",
+            get(public::partners::choices).post(public::partners::choose),
+        )
         .route("/numbers", get(public::numbers::show))
         .route("/races", get(races::national))
         .route("/races/{state}", get(races::state_page))

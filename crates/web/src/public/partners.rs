@@ -1,8 +1,9 @@
-//! The thank-you page's second step: the person sees the partner organizations they are
-//! eligible for and chooses which may receive their details. The page is reached through a
-//! signed link (no login) naming the person; each choice — given or not — is a consent record,
-//! and each chosen partner gets a referral. Coming back through the link, unticking a partner
-//! withdraws that consent: the partner loses access at once.
+//! After the sign-up. The thank-you page itself reads nothing from the database (a surge loads
+//! it once per sign-up); when partners or races exist it links, through a signed link naming the
+//! person (no login), to `/join/partners`: the races where they live, and the partner
+//! organizations they are eligible for, to choose which may receive their details. Each choice —
+//! given or not — is a consent record, and each chosen partner gets a referral. Coming back
+//! through the link, unticking a partner withdraws that consent: the partner loses access at once.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -66,6 +67,15 @@ pub struct PartnerOption {
 pub struct ThanksPage {
     pub t: &'static Texts,
     pub lang: &'static str,
+    /// The link to the next step, when there is one to offer.
+    pub next: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "join_partners.html")]
+pub struct ChoicesPage {
+    pub t: &'static Texts,
+    pub lang: &'static str,
     pub token: String,
     pub partners: Vec<PartnerOption>,
     pub saved: bool,
@@ -82,27 +92,58 @@ async fn person_of(state: &AppState, token: Option<&str>) -> Result<Option<Uuid>
     Ok(verify_choice_token(key, token, now_millis()))
 }
 
+fn lang_of(q: Option<&str>, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::from_query_or_header(q, accept)
+}
+
+fn choices_href(lang: Lang, token: &str) -> String {
+    let t: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    format!("/join/partners?lang={}&t={t}", lang.as_str())
+}
+
+/// `GET /join/thanks`: no database query per view (the link is checked by its signature, the
+/// "is there a next step" answer is cached).
 pub async fn thanks(
     State(state): State<AppState>,
     Query(q): Query<ThanksQuery>,
     headers: HeaderMap,
 ) -> Result<ThanksPage, PageError> {
-    let accept = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let lang = Lang::from_query_or_header(q.lang.as_deref(), accept);
-    let mut page = ThanksPage {
+    let lang = lang_of(q.lang.as_deref(), &headers);
+    let next = match (q.t.as_deref(), person_of(&state, q.t.as_deref()).await?) {
+        (Some(t), Some(_)) if state.has_next_step().await => Some(choices_href(lang, t)),
+        _ => None,
+    };
+    Ok(ThanksPage {
         t: i18n::texts(lang),
         lang: lang.as_str(),
-        token: String::new(),
+        next,
+    })
+}
+
+/// `GET /join/partners`: the races where the person lives and the partners they may choose.
+pub async fn choices(
+    State(state): State<AppState>,
+    Query(q): Query<ThanksQuery>,
+    headers: HeaderMap,
+) -> Result<ChoicesPage, PageError> {
+    let lang = lang_of(q.lang.as_deref(), &headers);
+    let Some(person) = person_of(&state, q.t.as_deref()).await? else {
+        return Err(PageError::BadRequest(
+            "This link has expired or is not valid. Sign up again to choose partner organizations."
+                .into(),
+        ));
+    };
+    let mut page = ChoicesPage {
+        t: i18n::texts(lang),
+        lang: lang.as_str(),
+        token: q.t.clone().unwrap_or_default(),
         partners: Vec::new(),
         saved: q.saved.is_some(),
         sharing: Vec::new(),
         races: Vec::new(),
-    };
-    // A missing, altered or expired link shows the plain thank-you page.
-    let Some(person) = person_of(&state, q.t.as_deref()).await? else {
-        return Ok(page);
     };
     let races = state.store.person_races(person).await?;
     if let Some(latest) = races.iter().map(|r| r.election.date.clone()).max() {
@@ -132,7 +173,6 @@ pub async fn thanks(
             chosen,
         });
     }
-    page.token = q.t.unwrap_or_default();
     Ok(page)
 }
 
@@ -183,10 +223,5 @@ pub async fn choose(
         )
         .await?;
     state.webhooks.wake();
-    let t: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    Ok(Redirect::to(&format!(
-        "/join/thanks?lang={}&t={t}&saved=1",
-        lang.as_str()
-    ))
-    .into_response())
+    Ok(Redirect::to(&format!("{}&saved=1", choices_href(lang, &token))).into_response())
 }
