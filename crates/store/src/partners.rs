@@ -453,6 +453,17 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a partner's webhook signing secret (the old one stops verifying at once).
+    pub async fn rotate_webhook_secret(&self, id: Uuid, now: Millis) -> Result<String> {
+        let secret = hex::encode(rand_bytes());
+        self.transaction(vec![Statement::new(
+            "UPDATE partner SET webhook_secret = $2, updated_at = $3 WHERE partner_id = $1",
+            vec![id.into(), secret.clone().into(), now.into()],
+        )])
+        .await?;
+        Ok(secret)
+    }
+
     pub async fn partners(&self) -> Result<Vec<Partner>> {
         self.query(
             format!("SELECT {PARTNER_COLUMNS} FROM partner ORDER BY name"),

@@ -589,6 +589,34 @@ pub async fn revoke_token(
     )))
 }
 
+/// A new webhook signing secret for a partner (shown on its page, like the old one).
+pub async fn rotate_secret(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, PageError> {
+    staff.require_admin()?;
+    let p = partner_of(&state, &id).await?;
+    state
+        .store
+        .rotate_webhook_secret(p.partner_id, now_millis())
+        .await?;
+    state
+        .store
+        .audit(
+            staff.user.user_id,
+            "rotate_webhook_secret",
+            None,
+            Some(p.slug.clone()),
+            now_millis(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/staff/partners/{}#webhook",
+        p.partner_id
+    )))
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct OutboxQuery {
     #[serde(default)]
