@@ -78,6 +78,25 @@ pub async fn next_step(app: &TestApp, thanks: &str) -> String {
     href.replace("&#38;", "&").replace("&amp;", "&")
 }
 
+/// A partner's referral of the person with this e-mail: (referral, person).
+async fn referral_of(app: &TestApp, p: &Partner, email: &str) -> (uuid::Uuid, uuid::Uuid) {
+    let r = app
+        .store
+        .partner_referral_by_email(p.partner_id, email)
+        .await
+        .unwrap()
+        .expect("a referral");
+    let person = app
+        .store
+        .partner_referral(p.partner_id, r)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .person_id;
+    (r, person)
+}
+
 fn token_of(thanks: &str) -> String {
     let url = url::Url::parse(&format!("http://x{thanks}")).unwrap();
     url.query_pairs()
@@ -372,20 +391,7 @@ async fn choose_partners_then_portal_api_and_withdrawal() {
     assert!(numbers.contains("id=\"connected\">1<"), "{numbers}");
 
     // Rosa withdraws consent for alpha (recorded by staff): gone from portal and API at once.
-    let rb = app
-        .store
-        .partner_referral_by_email(b.partner_id, "rosa@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    let person_id = app
-        .store
-        .partner_referral(b.partner_id, rb)
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .person_id;
+    let (_, person_id) = referral_of(&app, &b, "rosa@example.org").await;
     let res = app
         .post_as(
             &format!(
@@ -633,26 +639,8 @@ async fn access_matrix() {
         choose(&app, &token_of(&thanks), &["beta"]).await.status(),
         303
     );
-    let ra = app
-        .store
-        .partner_referral_by_email(a.partner_id, "ann@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    let rb = app
-        .store
-        .partner_referral_by_email(b.partner_id, "bo@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    let ann = app
-        .store
-        .partner_referral(a.partner_id, ra)
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .person_id;
+    let (ra, ann) = referral_of(&app, &a, "ann@example.org").await;
+    let (rb, _) = referral_of(&app, &b, "bo@example.org").await;
     let (_, token_a) = app
         .store
         .create_token(a.partner_id, "A", now_millis())
