@@ -163,10 +163,9 @@ async fn import(
 async fn check_catalog(store: &Store, election: &Election, races: &[Race]) -> Result<()> {
     let prefix = format!("ocd-division/country:us/state:{}", election.state);
     let catalog: HashMap<String, (Option<String>, Option<String>)> = store
-        .catalog_entries()
+        .catalog_under(&prefix)
         .await?
         .into_iter()
-        .filter(|d| d.ocd_id.starts_with(&prefix))
         .map(|d| (d.ocd_id, (d.valid_from, d.valid_through)))
         .collect();
     if catalog.is_empty() {

@@ -107,24 +107,8 @@ impl Election {
 
 /// `YYYY-MM-DD` with a real month and day.
 pub fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(y), Some(m), Some(d)) => {
-            let days = match m {
-                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-                4 | 6 | 9 | 11 => 30,
-                2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-                2 => 28,
-                _ => return false,
-            };
-            (1..=days).contains(&d) && y >= 1789
-        }
-        _ => false,
-    }
+    s.len() == 10
+        && time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
 }
 
 /// One candidate in one race.
@@ -226,6 +210,20 @@ pub enum ImportError {
     MissingColumn(&'static str),
     #[error("reading the CSV: {0}")]
     Csv(#[from] csv::Error),
+}
+
+/// A CSV header's columns by lower-case name (a byte-order mark and spaces ignored).
+pub(crate) fn header_map(header: &csv::StringRecord) -> std::collections::HashMap<String, usize> {
+    header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                i,
+            )
+        })
+        .collect()
 }
 
 /// Normalizes a name for matching rows of the same candidate: spaces collapsed, case ignored.

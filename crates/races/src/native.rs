@@ -7,13 +7,12 @@
 //!
 //! Seats: `office,district,seats`, for multi-member districts the results files do not describe.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use crate::office::{OfficeKind, default_seats, division_id};
 use crate::party::{PartyLabel, is_pseudo_candidate, parse_party};
 use crate::rollup::Rollup;
-use crate::{Election, ImportError, Race, Rejected, valid_date};
+use crate::{Election, ImportError, Race, Rejected, header_map, valid_date};
 
 /// What reading a native file gave.
 #[derive(Debug, Default)]
@@ -21,19 +20,6 @@ pub struct Report {
     pub races: Vec<Race>,
     pub rows: u64,
     pub rejected: Vec<Rejected>,
-}
-
-fn header_map(header: &csv::StringRecord) -> HashMap<String, usize> {
-    header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect()
 }
 
 /// Reads a native CSV of races for `election`. A line with any problem is refused whole, with

@@ -88,16 +88,7 @@ impl OfficeKind {
             OfficeKind::Auditor => "Auditor".into(),
             OfficeKind::StateSenate => "State Senate".into(),
             OfficeKind::StateHouse => "State House".into(),
-            OfficeKind::Other(s) => s
-                .split('_')
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
+            OfficeKind::Other(s) => crate::party::words_capitalized(s),
         }
     }
 

@@ -43,13 +43,8 @@ enum NameColumns {
 
 impl Columns {
     fn find(header: &csv::StringRecord) -> Result<Columns, ImportError> {
-        let pos = |name: &str| {
-            header.iter().position(|h| {
-                h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
-        };
+        let columns = crate::header_map(header);
+        let pos = |name: &str| columns.get(name).copied();
         let office = pos("office").ok_or(ImportError::MissingColumn("office"))?;
         let name = match (pos("candidate"), pos("last")) {
             (Some(c), _) => NameColumns::One(c),

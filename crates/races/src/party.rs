@@ -78,6 +78,11 @@ fn title_case(slug: &str) -> String {
     if slug.len() <= 3 && !slug.contains('_') {
         return slug.to_uppercase();
     }
+    words_capitalized(slug)
+}
+
+/// `school_board` → `School Board`.
+pub(crate) fn words_capitalized(slug: &str) -> String {
     slug.split('_')
         .map(|w| {
             let mut c = w.chars();

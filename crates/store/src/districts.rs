@@ -192,6 +192,25 @@ impl Store {
         .await
     }
 
+    /// The catalog entries whose OCD-ID starts with `prefix` (one state's divisions).
+    pub async fn catalog_under(&self, prefix: &str) -> Result<Vec<CatalogDivision>> {
+        self.query(
+            "SELECT ocd_id, name, valid_from, valid_through FROM division WHERE ocd_id LIKE $1 ESCAPE '\\' \
+             ORDER BY ocd_id"
+                .into(),
+            vec![format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")).into()],
+            |r| {
+                Ok(CatalogDivision {
+                    ocd_id: r.req_text(0)?,
+                    name: r.req_text(1)?,
+                    valid_from: r.text(2)?,
+                    valid_through: r.text(3)?,
+                })
+            },
+        )
+        .await
+    }
+
     pub async fn person_divisions(&self, person_id: Uuid) -> Result<Vec<PersonDivision>> {
         self.query(
             "SELECT p.ocd_id, p.kind, p.layer_id, p.map, d.name FROM person_division p \

@@ -302,33 +302,25 @@ fn map_outbox(r: &dyn RowAccess) -> Result<OutboxEvent> {
     })
 }
 
-/// `YYYY-MM-DD` of a UTC millisecond.
-pub fn day_of(ms: Millis) -> String {
-    let days = ms.div_euclid(86_400_000);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
+fn utc(ms: Millis) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// RFC 3339 of a UTC millisecond, for JSON.
+/// `YYYY-MM-DD` of a UTC millisecond.
+pub fn day_of(ms: Millis) -> String {
+    utc(ms)
+        .format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// RFC 3339 of a UTC millisecond, to the second, for JSON.
 pub fn rfc3339(ms: Millis) -> String {
-    let secs = ms.div_euclid(1000).rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        day_of(ms),
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    utc(ms)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default()
 }
 
 /// The JSON partners receive for a referral (API and webhooks): the person in OSDI's shape,
@@ -788,15 +780,21 @@ impl Store {
         if consents.is_empty() {
             return Ok(());
         }
-        let active = self.person_referrals(person_id).await?;
+        let active = self.referrals_of_person(person_id).await?;
+        let with_webhook: std::collections::HashSet<Uuid> = self
+            .partners()
+            .await?
+            .into_iter()
+            .filter(|p| p.webhook_url.is_some())
+            .map(|p| p.partner_id)
+            .collect();
         let mut statements = Vec::new();
-        for (r, _) in active.iter().filter(|(r, _)| r.revoked_at.is_none()) {
+        for r in active.iter().filter(|r| r.revoked_at.is_none()) {
             statements.push(Statement::new(
                 "UPDATE referral SET updated_at = $2 WHERE referral_id = $1",
                 vec![r.referral_id.into(), now.into()],
             ));
-            let partner = self.partner(r.partner_id).await?;
-            if partner.is_some_and(|p| p.webhook_url.is_some()) {
+            if with_webhook.contains(&r.partner_id) {
                 let mut r = r.clone();
                 r.updated_at = now;
                 statements.push(outbox_statement(
@@ -815,7 +813,7 @@ impl Store {
             .await?
             .into_iter()
             .filter(|p| consents.get(&p.channel()) == Some(&true))
-            .filter(|p| !active.iter().any(|(r, _)| r.partner_id == p.partner_id))
+            .filter(|p| !active.iter().any(|r| r.partner_id == p.partner_id))
             .map(|p| (p, true))
             .collect();
         if !missing.is_empty() {
@@ -1019,19 +1017,23 @@ impl Store {
         &self,
         person_id: Uuid,
     ) -> Result<Vec<(Referral, Vec<StageChange>)>> {
-        let rows = self
-            .query(
-                format!("SELECT {REFERRAL_COLUMNS} FROM {REFERRAL_FROM} WHERE r.person_id = $1 ORDER BY pa.name"),
-                vec![person_id.into()],
-                map_referral,
-            )
-            .await?;
+        let rows = self.referrals_of_person(person_id).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let h = self.stage_history(r.referral_id).await?;
             out.push((r, h));
         }
         Ok(out)
+    }
+
+    /// Every referral of a person (revoked ones too), without histories.
+    async fn referrals_of_person(&self, person_id: Uuid) -> Result<Vec<Referral>> {
+        self.query(
+            format!("SELECT {REFERRAL_COLUMNS} FROM {REFERRAL_FROM} WHERE r.person_id = $1 ORDER BY pa.name"),
+            vec![person_id.into()],
+            map_referral,
+        )
+        .await
     }
 
     /// Every active referral, for the funnel (counts per partner, state and stage).
@@ -1136,21 +1138,26 @@ impl Store {
     pub async fn token_partner(&self, token: &str, now: Millis) -> Result<Option<(Uuid, Uuid)>> {
         let hit = self
             .query_one(
-                "SELECT t.token_id, t.partner_id FROM api_token t JOIN partner p ON p.partner_id = t.partner_id \
+                "SELECT t.token_id, t.partner_id, t.last_used_at FROM api_token t \
+                 JOIN partner p ON p.partner_id = t.partner_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND p.active"
                     .into(),
                 vec![sha256_hex(token).into()],
-                |r| Ok((r.req_uuid(0)?, r.req_uuid(1)?)),
+                |r| Ok((r.req_uuid(0)?, r.req_uuid(1)?, r.int(2)?)),
             )
             .await?;
-        if let Some((id, _)) = hit {
+        let Some((id, partner, last_used)) = hit else {
+            return Ok(None);
+        };
+        // "Last used" to the minute: a partner syncing page after page does not write per request.
+        if last_used.is_none_or(|at| now - at >= 60_000) {
             self.transaction(vec![Statement::new(
                 "UPDATE api_token SET last_used_at = $2 WHERE token_id = $1",
                 vec![id.into(), now.into()],
             )])
             .await?;
         }
-        Ok(hit)
+        Ok(Some((id, partner)))
     }
 
     pub async fn tokens(&self, partner_id: Uuid) -> Result<Vec<ApiToken>> {

@@ -220,7 +220,7 @@ impl Store {
     /// The races where a person lives: their districts' and their state's (statewide offices),
     /// newest election first.
     pub async fn person_races(&self, person_id: Uuid) -> Result<Vec<Race>> {
-        let mut divisions: Vec<String> = self
+        let divisions: Vec<String> = self
             .person_divisions(person_id)
             .await?
             .into_iter()
@@ -233,13 +233,23 @@ impl Store {
                 |r| r.req_text(0),
             )
             .await?;
+        self.races_where_living(&divisions, region.as_deref()).await
+    }
+
+    /// The races in these divisions and, given a state code, that state's statewide races.
+    pub async fn races_where_living(
+        &self,
+        divisions: &[String],
+        region: Option<&str>,
+    ) -> Result<Vec<Race>> {
+        let mut ids = divisions.to_vec();
         if let Some(region) = region {
-            divisions.push(format!(
+            ids.push(format!(
                 "ocd-division/country:us/state:{}",
                 region.to_ascii_lowercase()
             ));
         }
-        self.races_in_divisions(&divisions).await
+        self.races_in_divisions(&ids).await
     }
 
     /// Every stored race (the national map and organizer views; thousands, not millions).

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use downballot_domain::address::StateCode;
 use downballot_domain::partner::Stage;
@@ -313,11 +312,10 @@ pub async fn export(
             now_millis(),
         )
         .await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(EXPORT_HEADER).map_err(anyhow::Error::from)?;
+    let mut out = vec![EXPORT_HEADER.map(String::from).to_vec()];
     for r in rows {
         let p = &r.person;
-        w.write_record([
+        out.push(vec![
             r.referral_id.to_string(),
             p.given_name.clone(),
             p.family_name.clone().unwrap_or_default(),
@@ -332,22 +330,9 @@ pub async fn export(
             r.stage_date.clone(),
             day_of(r.created_at),
             r.source.clone().unwrap_or_default(),
-        ])
-        .map_err(anyhow::Error::from)?;
+        ]);
     }
-    let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"referrals.csv\"".to_owned(),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    crate::view::csv_download("referrals.csv", out)
 }
 
 #[derive(Template, WebTemplate)]

@@ -102,6 +102,32 @@ mod division_label_tests {
     }
 }
 
+/// A CSV file to download (header row first), never cached.
+pub fn csv_download(
+    name: &str,
+    rows: Vec<Vec<String>>,
+) -> Result<axum::response::Response, crate::error::PageError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(&r).map_err(anyhow::Error::from)?;
+    }
+    let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// `39258` as `39,258`.
 pub fn thousands(n: &i64) -> String {
     let n = *n;

@@ -28,7 +28,8 @@ pub struct JoinQuery {
     referrer: Option<String>,
 }
 
-fn lang_of(q: Option<&str>, headers: &HeaderMap) -> Lang {
+/// The language from `?lang=`, else the browser's `Accept-Language`.
+pub(crate) fn lang_of(q: Option<&str>, headers: &HeaderMap) -> Lang {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());

@@ -15,6 +15,7 @@ use downballot_store::model::now_millis;
 use downballot_store::partners::Partner;
 use uuid::Uuid;
 
+use super::join::lang_of;
 use crate::AppState;
 use crate::error::PageError;
 use crate::signing::{CHOICE_LINK_MS, choice_token, verify_choice_token};
@@ -90,13 +91,6 @@ async fn person_of(state: &AppState, token: Option<&str>) -> Result<Option<Uuid>
     };
     let key = state.choice_key().await?;
     Ok(verify_choice_token(key, token, now_millis()))
-}
-
-fn lang_of(q: Option<&str>, headers: &HeaderMap) -> Lang {
-    let accept = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Lang::from_query_or_header(q, accept)
 }
 
 fn choices_href(lang: Lang, token: &str) -> String {

@@ -67,9 +67,11 @@ pub async fn show(
             now_millis(),
         )
         .await?;
+    // The divisions and state are on the page already: no second look-up.
+    let divisions: Vec<String> = detail.divisions.iter().map(|d| d.ocd_id.clone()).collect();
     let races = state
         .store
-        .person_races(id)
+        .races_where_living(&divisions, Some(&detail.person.region))
         .await?
         .iter()
         .map(crate::races::RaceView::of)

@@ -7,8 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use downballot_domain::address::StateCode;
 use downballot_races::{OfficeKind, Race};
 use downballot_store::model::now_millis;
@@ -192,26 +191,6 @@ pub async fn show(
     })
 }
 
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, PageError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.write_record(&r).map_err(anyhow::Error::from)?;
-    }
-    let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
-}
-
 /// Uncontested seats with no recruit living in the district.
 pub async fn open_seats_csv(
     _staff: Staff,
@@ -247,7 +226,7 @@ pub async fn open_seats_csv(
             x.race.filing_deadline.clone().unwrap_or_default(),
         ]);
     }
-    csv_response("uncontested-seats-without-recruits.csv", rows)
+    crate::view::csv_download("uncontested-seats-without-recruits.csv", rows)
 }
 
 /// Recruits who live where a seat is uncontested: personal data, so the export is audited.
@@ -300,5 +279,5 @@ pub async fn recruits_csv(
             x.race.candidate_summary(),
         ]);
     }
-    csv_response("recruits-in-uncontested-districts.csv", rows)
+    crate::view::csv_download("recruits-in-uncontested-districts.csv", rows)
 }
