@@ -258,6 +258,10 @@ fn ohio_and_michigan_2016_reproduce_the_published_figures() {
         &[],
     );
     assert!(!err.contains("not in the OCD catalog"), "{err}");
+    assert!(
+        !err.contains("division IDs not checked"),
+        "the catalog was consulted: {err}"
+    );
     let summary = competition(db, "OH", "2016-11-08");
     let house = office(&summary, "state_house");
     assert_eq!(house["races"], 99);
